@@ -1,0 +1,109 @@
+#pragma once
+// qm/core/groups.hpp — long-format layout: order rows by group and date, find group offsets,
+// detect duplicate dates, and locate rebase dates. Dates are days since 1970-01-01
+// (date::sys_days::time_since_epoch().count()), int64 at every boundary.
+//
+// Synopsis
+//   struct qm::GroupLayout { order; offsets; group_codes; duplicate_row_a; duplicate_row_b; };
+//   GroupLayout qm::layout_groups(std::span<const std::int64_t> codes, std::span<const std::int64_t> dates)
+//   struct qm::RowLookup { std::vector<std::size_t> rows; std::size_t first_missing; };
+//   RowLookup qm::find_rows(offsets, dates_in_layout_order, request_groups, request_dates)
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <qm/core/error.hpp>
+
+namespace qm {
+
+inline constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+
+struct GroupLayout {
+    std::vector<std::size_t> order;          ///< row permutation to group/date order; empty if already ordered
+    std::vector<std::size_t> offsets;        ///< G+1 offsets into the ordered rows
+    std::vector<std::int64_t> group_codes;   ///< the code of each group, ascending
+    std::size_t duplicate_row_a = npos;      ///< first duplicate (group, date): original row positions
+    std::size_t duplicate_row_b = npos;
+    bool has_duplicate() const noexcept { return duplicate_row_a != npos; }
+};
+
+/// Orders rows by (code, date), stably. `codes` are non-negative group codes (e.g. from
+/// pandas.factorize); `dates` may be empty (rows already in time order within each group).
+/// Already-ordered input costs one linear check and no copy.
+inline GroupLayout layout_groups(std::span<const std::int64_t> codes, std::span<const std::int64_t> dates) {
+    const std::size_t n = codes.size();
+    if (n == 0) fail_argument("group", "is empty");
+    if (!dates.empty() && dates.size() != n)
+        fail_argument("date", "has " + std::to_string(dates.size()) + " rows but group has " + std::to_string(n));
+    for (std::size_t i = 0; i < n; ++i)
+        if (codes[i] < 0) fail_argument("group", i, "is missing");
+    const bool has_dates = !dates.empty();
+    auto before = [&](std::size_t a, std::size_t b) {
+        return codes[a] < codes[b] || (codes[a] == codes[b] && has_dates && dates[a] < dates[b]);
+    };
+    bool ordered = true;
+    for (std::size_t i = 1; i < n && ordered; ++i) ordered = !before(i, i - 1);
+
+    GroupLayout out;
+    std::vector<std::size_t> idx;
+    if (!ordered) {
+        idx.resize(n);
+        std::iota(idx.begin(), idx.end(), std::size_t{0});
+        std::stable_sort(idx.begin(), idx.end(), before);
+    }
+    auto row = [&](std::size_t i) { return idx.empty() ? i : idx[i]; };
+    out.offsets.push_back(0);
+    out.group_codes.push_back(codes[row(0)]);
+    for (std::size_t i = 1; i < n; ++i) {
+        const std::size_t a = row(i - 1), b = row(i);
+        if (codes[b] != codes[a]) {
+            out.offsets.push_back(i);
+            out.group_codes.push_back(codes[b]);
+        } else if (has_dates && dates[a] == dates[b] && !out.has_duplicate()) {
+            out.duplicate_row_a = std::min(a, b);
+            out.duplicate_row_b = std::max(a, b);
+        }
+    }
+    out.offsets.push_back(n);
+    out.order = std::move(idx);
+    return out;
+}
+
+struct RowLookup {
+    std::vector<std::size_t> rows;      ///< ascending row positions (in layout order) that were found
+    std::size_t first_missing = npos;   ///< index into the request of the first date not in its group
+};
+
+/// For each request (group index, date) the row of that date within the group; dates must be
+/// ascending within each group. Duplicate requests collapse to one row.
+inline RowLookup find_rows(std::span<const std::size_t> offsets, std::span<const std::int64_t> dates,
+                           std::span<const std::size_t> request_groups, std::span<const std::int64_t> request_dates) {
+    if (request_groups.size() != request_dates.size())
+        fail_argument("rebase", "group and date lists differ in length");
+    RowLookup out;
+    out.rows.reserve(request_dates.size());
+    const std::size_t G = offsets.empty() ? 0 : offsets.size() - 1;
+    for (std::size_t k = 0; k < request_dates.size(); ++k) {
+        const std::size_t g = request_groups[k];
+        if (g >= G) fail_argument("rebase", k, "group index " + std::to_string(g) + " out of range");
+        const auto first = dates.begin() + static_cast<std::ptrdiff_t>(offsets[g]);
+        const auto last = dates.begin() + static_cast<std::ptrdiff_t>(offsets[g + 1]);
+        const auto it = std::lower_bound(first, last, request_dates[k]);
+        if (it == last || *it != request_dates[k]) {
+            if (out.first_missing == npos) out.first_missing = k;
+            continue;
+        }
+        out.rows.push_back(static_cast<std::size_t>(it - dates.begin()));
+    }
+    std::sort(out.rows.begin(), out.rows.end());
+    out.rows.erase(std::unique(out.rows.begin(), out.rows.end()), out.rows.end());
+    return out;
+}
+
+}  // namespace qm

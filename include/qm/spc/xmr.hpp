@@ -1,0 +1,341 @@
+#pragma once
+// qm/spc/xmr.hpp — XmR (individuals and moving range) charts with NHS "Making Data Count"
+// rules, for one series or for any number of series in long format, in parallel.
+//
+// Synopsis
+//   struct qm::spc::SeriesSpec    { Improvement improvement; double target; span<const size_t> phase_starts; };
+//   struct qm::spc::GroupedInput  { values; offsets (G+1); targets (G or empty); phase_starts; improvement; };
+//   struct qm::spc::XmrResult     plain columns: per point, per phase, per group (below)
+//   XmrResult qm::spc::xmr(std::span<const double> values, const SeriesSpec& = {}, const XmrOptions& = {})
+//   XmrResult qm::spc::xmr_grouped(const GroupedInput&, const XmrOptions& = {}, unsigned threads = 0)
+//
+// Method (defaults = NHSRplotthedots 0.2.2, see README "Method"):
+//   per phase, baseline = its first fix_after rows (all rows when fix_after = 0);
+//   centre = mean of the non-missing baseline values; moving ranges |y[i]-y[i-1]| inside the
+//   baseline, never bridging a missing value; mR̄ = their mean, screened (MR >= 3.267 mR̄ dropped,
+//   mean recomputed once); limits centre ± 2.66 mR̄, 1σ and 2σ lines at 1/3 and 2/3 of that.
+//   Rules, evaluated over every row of the phase, never across a phase break or a missing value:
+//     outside_limits  y > upper or y < lower (strict)
+//     shift           shift_length points in a row strictly on one side (a point on the centre breaks it)
+//     trend           trend_length points each strictly above (below) the previous (a tie breaks it)
+//     two_of_three    2 of 3 consecutive points beyond the 2σ line but not beyond the limits, all 3 on
+//                     one side of the centre; only the points beyond 2σ are flagged
+//   Every point of a detected pattern is flagged. Point type by precedence outside > trend >
+//   two_of_three > shift, oriented by the improvement direction. Variation icon from the last
+//   row of each group, assurance icon from the target against the limits of its last phase.
+//
+// Missing values are NaN; infinities are rejected. Thread safe: no shared mutable state.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <qm/core/error.hpp>
+#include <qm/core/types.hpp>
+#include <qm/spc/options.hpp>
+#include <qm/stats/sum.hpp>
+
+namespace qm::spc {
+
+/// Per-series settings for xmr().
+struct SeriesSpec {
+    Improvement improvement = Improvement::increase;
+    double target = std::numeric_limits<double>::quiet_NaN();  ///< NaN: no target
+    std::span<const std::size_t> phase_starts = {};           ///< rows where a new phase (rebase) begins
+};
+
+/// Many series in long format: rows of group g are values[offsets[g] .. offsets[g+1]).
+struct GroupedInput {
+    std::span<const double> values;
+    std::span<const std::size_t> offsets;            ///< G+1 ascending offsets, first 0, last values.size()
+    std::span<const double> targets = {};            ///< one per group (NaN: none), or empty for no targets
+    std::span<const std::size_t> phase_starts = {};  ///< ascending global rows where a new phase begins
+    Improvement improvement = Improvement::increase;
+};
+
+/// Plain columns. Per-point limits are not stored; expand() repeats a phase column per point.
+struct XmrResult {
+    // ---- per point (size n)
+    std::vector<std::uint8_t> flags;     ///< bits of qm::spc::rules
+    std::vector<PointType> point_type;
+    // ---- per phase (size P, ordered by group then time)
+    std::vector<std::size_t> phase_group, phase_begin, phase_end, phase_baseline_end;
+    std::vector<std::size_t> phase_n_used;           ///< non-missing baseline values behind the centre
+    std::vector<std::size_t> phase_n_moving_ranges;  ///< moving ranges behind mR̄ (after screening)
+    std::vector<std::size_t> phase_n_screened;       ///< moving ranges removed by screening
+    std::vector<std::uint8_t> phase_short;           ///< fewer rows than short_phase_threshold
+    std::vector<double> centre, mean_moving_range, lower, upper;
+    std::vector<double> lower_1sigma, upper_1sigma, lower_2sigma, upper_2sigma;
+    // ---- per group (size G)
+    std::vector<std::size_t> group_phase_offsets;  ///< G+1: phases of group g are [o[g], o[g+1])
+    std::vector<VariationIcon> variation_icon;
+    std::vector<AssuranceIcon> assurance_icon;
+
+    std::size_t size() const noexcept { return flags.size(); }
+    std::size_t phases() const noexcept { return centre.size(); }
+    std::size_t groups() const noexcept { return variation_icon.size(); }
+
+    /// A per-phase column repeated for every row of its phase (size n).
+    template <class T>
+    std::vector<T> expand(const std::vector<T>& phase_column) const {
+        std::vector<T> out(size());
+        for (std::size_t p = 0; p < phases(); ++p)
+            std::fill(out.begin() + static_cast<std::ptrdiff_t>(phase_begin[p]),
+                      out.begin() + static_cast<std::ptrdiff_t>(phase_end[p]), phase_column[p]);
+        return out;
+    }
+};
+
+XmrResult xmr_grouped(const GroupedInput& input, const XmrOptions& options = {}, unsigned threads = 0);
+
+/// One series: a grouped computation with a single group.
+inline XmrResult xmr(std::span<const double> values, const SeriesSpec& spec = {}, const XmrOptions& options = {}) {
+    const std::size_t offsets[2] = {0, values.size()};
+    const double target[1] = {spec.target};
+    return xmr_grouped({.values = values,
+                        .offsets = offsets,
+                        .targets = target,
+                        .phase_starts = spec.phase_starts,
+                        .improvement = spec.improvement},
+                       options, 1);
+}
+
+// ============================================================================================
+// Implementation
+// ============================================================================================
+
+namespace detail {
+
+struct PhaseLimits {
+    double centre, amr, lower, upper, lower1, upper1, lower2, upper2;
+    std::size_t n_used, n_mr, n_screened;
+};
+
+inline PhaseLimits xmr_limits(std::span<const double> baseline, const XmrOptions& o) noexcept {
+    const auto m = stats::mean_skip_nan(baseline);
+    auto mr = stats::mean_abs_diff_skip_nan(baseline);
+    std::size_t n_screened = 0;
+    if (o.screen_moving_ranges && mr.count > 0) {
+        const auto s = stats::mean_abs_diff_below(baseline, o.screen_multiplier * mr.mean);
+        n_screened = mr.count - s.count;
+        mr = s;
+    }
+    const double c = m.mean, a = mr.mean, k = o.limit_multiplier;
+    const double k2 = 2.0 * (k / 3.0), k1 = k / 3.0;  // the 2σ and 1σ multipliers, as R computes them
+    return {c, a, c - k * a, c + k * a, c - k1 * a, c + k1 * a, c - k2 * a, c + k2 * a, m.count, mr.count, n_screened};
+}
+
+/// Rules over one phase. The loop keeps the last two signs and 2σ states in registers and
+/// back-fills a pattern once, when it first reaches its length; runs are counted without
+/// branches that depend on the data, so random data does not mispredict (see bench_spc).
+inline void xmr_rules(const double* y, std::size_t n, const PhaseLimits& L, const XmrOptions& o,
+                      std::uint8_t* flags) noexcept {
+    const double c = L.centre, U = L.upper, Lo = L.lower, NU = L.upper2, NL = L.lower2;
+    const bool r_out = o.rules & rules::outside_limits, r_shift = o.rules & rules::shift,
+               r_trend = o.rules & rules::trend, r_23 = o.rules & rules::two_of_three;
+    const std::size_t SL = o.shift_length, TL = o.trend_length - 1;  // TL = differences in a trend
+    int s1 = 0, s2 = 0;
+    bool c1 = false, c2 = false;
+    std::size_t run = 0, up = 0, down = 0;
+    double prev = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = y[i];
+        const int s = (v > c) - (v < c);
+        const bool out = (v > U) | (v < Lo);
+        const bool cl = (!out) & ((v < NL) | (v > NU));
+        flags[i] = (r_out & out) ? rules::outside_limits : 0;
+        run = s == 0 ? 0 : (s == s1 ? run + 1 : 1);
+        up = v > prev ? up + 1 : 0;
+        down = v < prev ? down + 1 : 0;
+        if (r_shift && run >= SL) {
+            if (run == SL)
+                for (std::size_t k = 1; k < SL; ++k) flags[i - k] |= rules::shift;
+            flags[i] |= rules::shift;
+        }
+        if (r_trend && (up >= TL || down >= TL)) {
+            if (up == TL || down == TL)
+                for (std::size_t k = 1; k <= TL; ++k) flags[i - k] |= rules::trend;
+            flags[i] |= rules::trend;
+        }
+        if (r_23 && i >= 2 && s != 0 && s == s1 && s == s2 && (int(cl) + int(c1) + int(c2)) >= 2) {
+            if (cl) flags[i] |= rules::two_of_three;
+            if (c1) flags[i - 1] |= rules::two_of_three;
+            if (c2) flags[i - 2] |= rules::two_of_three;
+        }
+        s2 = s1;
+        s1 = s;
+        c2 = c1;
+        c1 = cl;
+        prev = v;
+    }
+}
+
+/// Point types by precedence outside > trend > two_of_three > shift. A trend point takes the
+/// direction of the step to its right when the next point is in a trend too, else of the step
+/// from its left (the first row of a phase: "decreasing"), as NHSRplotthedots does.
+inline void xmr_point_types(const double* y, std::size_t n, double centre, Improvement dir,
+                            const std::uint8_t* flags, PointType* pt) noexcept {
+    const int d = static_cast<int>(dir);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t f = flags[i];
+        if (f == 0) {
+            pt[i] = PointType::common_cause;
+            continue;
+        }
+        int v;
+        if (!(f & rules::outside_limits) && (f & rules::trend)) {
+            const bool next = i + 1 < n && (flags[i + 1] & rules::trend);
+            const double step = next ? y[i + 1] - y[i] : (i > 0 ? y[i] - y[i - 1] : 0.0);
+            v = step > 0 ? 1 : -1;
+        } else {
+            v = y[i] > centre ? 1 : -1;
+        }
+        if (d == 0)
+            pt[i] = v > 0 ? PointType::special_cause_neutral_high : PointType::special_cause_neutral_low;
+        else
+            pt[i] = v * d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern;
+    }
+}
+
+inline void validate_grouped(const GroupedInput& in) {
+    const std::size_t n = in.values.size();
+    if (n == 0) fail_argument("values", "is empty");
+    if (in.offsets.size() < 2) fail_argument("offsets", "needs at least 2 entries (one group)");
+    if (in.offsets.front() != 0) fail_argument("offsets", 0, "must be 0, got " + std::to_string(in.offsets.front()));
+    if (in.offsets.back() != n)
+        fail_argument("offsets", in.offsets.size() - 1,
+                      "must equal the number of values (" + std::to_string(n) + "), got " +
+                          std::to_string(in.offsets.back()));
+    const std::size_t G = in.offsets.size() - 1;
+    for (std::size_t g = 0; g < G; ++g)
+        if (in.offsets[g + 1] <= in.offsets[g])
+            fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
+    std::size_t n_missing = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = in.values[i];
+        if (std::isinf(v)) fail_argument("values", i, std::string("must be finite or NaN (missing), got ") + (v > 0 ? "inf" : "-inf"));
+        n_missing += v != v;
+    }
+    if (n_missing == n) fail_argument("values", "all values are missing");
+    if (!in.targets.empty()) {
+        if (in.targets.size() != G)
+            fail_argument("targets", "needs one entry per group (" + std::to_string(G) + "), got " +
+                                         std::to_string(in.targets.size()));
+        for (std::size_t g = 0; g < G; ++g)
+            if (std::isinf(in.targets[g])) fail_argument("targets", g, "must be finite or NaN (no target)");
+    }
+    for (std::size_t k = 0; k < in.phase_starts.size(); ++k) {
+        if (in.phase_starts[k] >= n)
+            fail_argument("phase_starts", k, "row " + std::to_string(in.phase_starts[k]) + " is beyond the data (" +
+                                                 std::to_string(n) + " rows)");
+        if (k > 0 && in.phase_starts[k] <= in.phase_starts[k - 1])
+            fail_argument("phase_starts", k, "must be strictly ascending");
+    }
+}
+
+}  // namespace detail
+
+inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsigned threads) {
+    o.validate();
+    detail::validate_grouped(in);
+    const std::size_t n = in.values.size(), G = in.offsets.size() - 1;
+
+    // Phase boundaries: merge the phase starts with the group offsets (starts on a group's first
+    // row are no-ops). Every phase is known before any work starts, so every output is
+    // allocated once and each thread writes its own slices.
+    XmrResult r;
+    r.group_phase_offsets.resize(G + 1);
+    std::vector<std::size_t> begins;
+    begins.reserve(G + in.phase_starts.size());
+    std::size_t k = 0;
+    for (std::size_t g = 0; g < G; ++g) {
+        r.group_phase_offsets[g] = begins.size();
+        const std::size_t b = in.offsets[g], e = in.offsets[g + 1];
+        begins.push_back(b);
+        while (k < in.phase_starts.size() && in.phase_starts[k] < e) {
+            if (in.phase_starts[k] > b) begins.push_back(in.phase_starts[k]);
+            ++k;
+        }
+    }
+    r.group_phase_offsets[G] = begins.size();
+    const std::size_t P = begins.size();
+
+    r.flags.resize(n);
+    r.point_type.resize(n);
+    for (auto* v : {&r.phase_group, &r.phase_begin, &r.phase_end, &r.phase_baseline_end, &r.phase_n_used,
+                    &r.phase_n_moving_ranges, &r.phase_n_screened})
+        v->resize(P);
+    r.phase_short.resize(P);
+    for (auto* v : {&r.centre, &r.mean_moving_range, &r.lower, &r.upper, &r.lower_1sigma, &r.upper_1sigma,
+                    &r.lower_2sigma, &r.upper_2sigma})
+        v->resize(P);
+    r.variation_icon.resize(G);
+    r.assurance_icon.resize(G);
+
+    auto run_groups = [&](std::size_t g0, std::size_t g1) noexcept {
+        for (std::size_t g = g0; g < g1; ++g) {
+            const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
+            for (std::size_t p = p0; p < p1; ++p) {
+                const std::size_t b = begins[p], e = p + 1 < p1 ? begins[p + 1] : in.offsets[g + 1];
+                const std::size_t be = o.fix_after == 0 ? e : std::min(e, b + o.fix_after);
+                const double* y = in.values.data() + b;
+                const auto L = detail::xmr_limits({y, be - b}, o);
+                detail::xmr_rules(y, e - b, L, o, r.flags.data() + b);
+                detail::xmr_point_types(y, e - b, L.centre, in.improvement, r.flags.data() + b,
+                                        r.point_type.data() + b);
+                r.phase_group[p] = g;
+                r.phase_begin[p] = b;
+                r.phase_end[p] = e;
+                r.phase_baseline_end[p] = be;
+                r.phase_n_used[p] = L.n_used;
+                r.phase_n_moving_ranges[p] = L.n_mr;
+                r.phase_n_screened[p] = L.n_screened;
+                r.phase_short[p] = (e - b) < o.short_phase_threshold;
+                r.centre[p] = L.centre;
+                r.mean_moving_range[p] = L.amr;
+                r.lower[p] = L.lower;
+                r.upper[p] = L.upper;
+                r.lower_1sigma[p] = L.lower1;
+                r.upper_1sigma[p] = L.upper1;
+                r.lower_2sigma[p] = L.lower2;
+                r.upper_2sigma[p] = L.upper2;
+            }
+            r.variation_icon[g] = variation_icon(r.point_type[in.offsets[g + 1] - 1], in.improvement);
+            const double target = in.targets.empty() ? std::numeric_limits<double>::quiet_NaN() : in.targets[g];
+            r.assurance_icon[g] = assurance_icon(target, r.lower[p1 - 1], r.upper[p1 - 1], in.improvement);
+        }
+    };
+
+    // Parallel over contiguous chunks of groups with about equal numbers of rows. Small inputs
+    // run on the calling thread: starting a thread costs more than ~50k points of work.
+    unsigned T = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+    if (n < 50'000 || G < 2) T = 1;
+    T = static_cast<unsigned>(std::min<std::size_t>(T, G));
+    if (T <= 1) {
+        run_groups(0, G);
+        return r;
+    }
+    std::vector<std::size_t> cut(T + 1, G);
+    cut[0] = 0;
+    for (unsigned t = 1; t < T; ++t) {
+        const std::size_t want = n / T * t;
+        cut[t] = static_cast<std::size_t>(std::upper_bound(in.offsets.begin(), in.offsets.end() - 1, want) -
+                                          in.offsets.begin()) - 1;
+        cut[t] = std::max(cut[t], cut[t - 1]);
+    }
+    {
+        std::vector<std::jthread> pool;
+        pool.reserve(T - 1);
+        for (unsigned t = 1; t < T; ++t) pool.emplace_back(run_groups, cut[t], cut[t + 1]);
+        run_groups(cut[0], cut[1]);
+    }
+    return r;
+}
+
+}  // namespace qm::spc
