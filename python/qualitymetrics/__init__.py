@@ -1,0 +1,27 @@
+"""qualitymetrics: statistical process control, assurance and maturity scoring for health and care.
+
+>>> import qualitymetrics as qm
+>>> res = qm.spc(df, value="performance", date="month", group="trust",
+...              improvement="increase", target=0.95)
+>>> res.summary()          # one row per trust: icons, limits, signal counts
+>>> res.frame              # one row per point
+>>> res.plot("RRK")        # NHS Making Data Count chart
+"""
+from __future__ import annotations
+
+from ._core import InsufficientDataError, preset_names
+from .charts import ShortSeriesWarning, SPCResult, spc
+from .data import ae_attendances, ae_performance
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "spc",
+    "SPCResult",
+    "ShortSeriesWarning",
+    "InsufficientDataError",
+    "preset_names",
+    "ae_attendances",
+    "ae_performance",
+    "__version__",
+]

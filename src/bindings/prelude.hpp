@@ -1,0 +1,57 @@
+#pragma once
+// Shared pieces of the bindings: array checks that name the argument, zero-copy hand-over of
+// std::vector results to numpy (capsule-owned), and the registration functions.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <qm/core/error.hpp>
+
+namespace py = pybind11;
+
+namespace qm::bind {
+
+/// A read-only view of a 1-D C-contiguous numpy array of exactly dtype T. The array is checked,
+/// not converted: a wrong dtype or shape is a ValueError that names the argument.
+template <class T>
+std::span<const T> view(const py::handle& obj, const char* argument) {
+    if (!py::isinstance<py::array>(obj)) fail_argument(argument, "must be a numpy array");
+    auto arr = py::reinterpret_borrow<py::array>(obj);
+    if (arr.ndim() != 1) fail_argument(argument, "must be one-dimensional, got " + std::to_string(arr.ndim()) + " dimensions");
+    if (!arr.dtype().is(py::dtype::of<T>()))
+        fail_argument(argument, "must have dtype " + std::string(py::str(py::dtype::of<T>())) + ", got " +
+                                    std::string(py::str(arr.dtype())));
+    if (!(arr.flags() & py::array::c_style)) fail_argument(argument, "must be C-contiguous");
+    return {static_cast<const T*>(arr.data()), static_cast<std::size_t>(arr.shape(0))};
+}
+
+/// int64 at the boundary, std::size_t inside (the same width; negative values rejected).
+inline std::span<const std::size_t> view_index(const py::handle& obj, const char* argument) {
+    auto v = view<std::int64_t>(obj, argument);
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (v[i] < 0) fail_argument(argument, i, "must not be negative, got " + std::to_string(v[i]));
+    static_assert(sizeof(std::size_t) == sizeof(std::int64_t));
+    return {reinterpret_cast<const std::size_t*>(v.data()), v.size()};
+}
+
+/// Hands a vector to numpy without copying: the capsule owns the moved-from storage.
+template <class T, class Out = T>
+py::array_t<Out> to_numpy(std::vector<T>&& v) {
+    static_assert(sizeof(T) == sizeof(Out));
+    auto* heap = new std::vector<T>(std::move(v));
+    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<Out>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(Out))},
+                            reinterpret_cast<const Out*>(heap->data()), owner);
+}
+
+void register_core(py::module_& m);
+void register_spc(py::module_& m);
+
+}  // namespace qm::bind
