@@ -53,9 +53,28 @@ inline GroupLayout layout_groups(std::span<const std::int64_t> codes, std::span<
     GroupLayout out;
     std::vector<std::size_t> idx;
     if (!ordered) {
+        // Group codes from a factorisation are dense: a stable counting sort by code, then each
+        // group's rows by date (already in order in the common case: checked, not sorted).
+        const std::int64_t max_code = *std::max_element(codes.begin(), codes.end());
         idx.resize(n);
-        std::iota(idx.begin(), idx.end(), std::size_t{0});
-        std::stable_sort(idx.begin(), idx.end(), before);
+        if (static_cast<std::uint64_t>(max_code) < 4 * static_cast<std::uint64_t>(n) + 1024) {
+            std::vector<std::size_t> start(static_cast<std::size_t>(max_code) + 2, 0);
+            for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(codes[i]) + 1];
+            for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+            std::vector<std::size_t> next(start.begin(), start.end() - 1);
+            for (std::size_t i = 0; i < n; ++i) idx[next[static_cast<std::size_t>(codes[i])]++] = i;
+            if (has_dates) {
+                auto by_date = [&](std::size_t a, std::size_t b) { return dates[a] < dates[b]; };
+                for (std::size_t k = 0; k + 1 < start.size(); ++k) {
+                    auto first = idx.begin() + static_cast<std::ptrdiff_t>(start[k]);
+                    auto last = idx.begin() + static_cast<std::ptrdiff_t>(start[k + 1]);
+                    if (!std::is_sorted(first, last, by_date)) std::stable_sort(first, last, by_date);
+                }
+            }
+        } else {
+            std::iota(idx.begin(), idx.end(), std::size_t{0});
+            std::stable_sort(idx.begin(), idx.end(), before);
+        }
     }
     auto row = [&](std::size_t i) { return idx.empty() ? i : idx[i]; };
     out.offsets.push_back(0);

@@ -39,7 +39,7 @@
 #include <qm/core/error.hpp>
 #include <qm/core/types.hpp>
 #include <qm/spc/options.hpp>
-#include <qm/stats/sum.hpp>
+#include <qm/spc/detail/xmr_kernel.hpp>
 
 namespace qm::spc {
 
@@ -111,97 +111,6 @@ inline XmrResult xmr(std::span<const double> values, const SeriesSpec& spec = {}
 // ============================================================================================
 
 namespace detail {
-
-struct PhaseLimits {
-    double centre, amr, lower, upper, lower1, upper1, lower2, upper2;
-    std::size_t n_used, n_mr, n_screened;
-};
-
-inline PhaseLimits xmr_limits(std::span<const double> baseline, const XmrOptions& o) noexcept {
-    const auto m = stats::mean_skip_nan(baseline);
-    auto mr = stats::mean_abs_diff_skip_nan(baseline);
-    std::size_t n_screened = 0;
-    if (o.screen_moving_ranges && mr.count > 0) {
-        const auto s = stats::mean_abs_diff_below(baseline, o.screen_multiplier * mr.mean);
-        n_screened = mr.count - s.count;
-        mr = s;
-    }
-    const double c = m.mean, a = mr.mean, k = o.limit_multiplier;
-    const double k2 = 2.0 * (k / 3.0), k1 = k / 3.0;  // the 2σ and 1σ multipliers, as R computes them
-    return {c, a, c - k * a, c + k * a, c - k1 * a, c + k1 * a, c - k2 * a, c + k2 * a, m.count, mr.count, n_screened};
-}
-
-/// Rules over one phase. The loop keeps the last two signs and 2σ states in registers and
-/// back-fills a pattern once, when it first reaches its length; runs are counted without
-/// branches that depend on the data, so random data does not mispredict (see bench_spc).
-inline void xmr_rules(const double* y, std::size_t n, const PhaseLimits& L, const XmrOptions& o,
-                      std::uint8_t* flags) noexcept {
-    const double c = L.centre, U = L.upper, Lo = L.lower, NU = L.upper2, NL = L.lower2;
-    const bool r_out = o.rules & rules::outside_limits, r_shift = o.rules & rules::shift,
-               r_trend = o.rules & rules::trend, r_23 = o.rules & rules::two_of_three;
-    const std::size_t SL = o.shift_length, TL = o.trend_length - 1;  // TL = differences in a trend
-    int s1 = 0, s2 = 0;
-    bool c1 = false, c2 = false;
-    std::size_t run = 0, up = 0, down = 0;
-    double prev = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 0; i < n; ++i) {
-        const double v = y[i];
-        const int s = (v > c) - (v < c);
-        const bool out = (v > U) | (v < Lo);
-        const bool cl = (!out) & ((v < NL) | (v > NU));
-        flags[i] = (r_out & out) ? rules::outside_limits : 0;
-        run = s == 0 ? 0 : (s == s1 ? run + 1 : 1);
-        up = v > prev ? up + 1 : 0;
-        down = v < prev ? down + 1 : 0;
-        if (r_shift && run >= SL) {
-            if (run == SL)
-                for (std::size_t k = 1; k < SL; ++k) flags[i - k] |= rules::shift;
-            flags[i] |= rules::shift;
-        }
-        if (r_trend && (up >= TL || down >= TL)) {
-            if (up == TL || down == TL)
-                for (std::size_t k = 1; k <= TL; ++k) flags[i - k] |= rules::trend;
-            flags[i] |= rules::trend;
-        }
-        if (r_23 && i >= 2 && s != 0 && s == s1 && s == s2 && (int(cl) + int(c1) + int(c2)) >= 2) {
-            if (cl) flags[i] |= rules::two_of_three;
-            if (c1) flags[i - 1] |= rules::two_of_three;
-            if (c2) flags[i - 2] |= rules::two_of_three;
-        }
-        s2 = s1;
-        s1 = s;
-        c2 = c1;
-        c1 = cl;
-        prev = v;
-    }
-}
-
-/// Point types by precedence outside > trend > two_of_three > shift. A trend point takes the
-/// direction of the step to its right when the next point is in a trend too, else of the step
-/// from its left (the first row of a phase: "decreasing"), as NHSRplotthedots does.
-inline void xmr_point_types(const double* y, std::size_t n, double centre, Improvement dir,
-                            const std::uint8_t* flags, PointType* pt) noexcept {
-    const int d = static_cast<int>(dir);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint8_t f = flags[i];
-        if (f == 0) {
-            pt[i] = PointType::common_cause;
-            continue;
-        }
-        int v;
-        if (!(f & rules::outside_limits) && (f & rules::trend)) {
-            const bool next = i + 1 < n && (flags[i + 1] & rules::trend);
-            const double step = next ? y[i + 1] - y[i] : (i > 0 ? y[i] - y[i - 1] : 0.0);
-            v = step > 0 ? 1 : -1;
-        } else {
-            v = y[i] > centre ? 1 : -1;
-        }
-        if (d == 0)
-            pt[i] = v > 0 ? PointType::special_cause_neutral_high : PointType::special_cause_neutral_low;
-        else
-            pt[i] = v * d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern;
-    }
-}
 
 inline void validate_grouped(const GroupedInput& in) {
     const std::size_t n = in.values.size();
@@ -278,6 +187,7 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
     r.variation_icon.resize(G);
     r.assurance_icon.resize(G);
 
+    const bool bitwise = detail::bitwise_supported(o);
     auto run_groups = [&](std::size_t g0, std::size_t g1) noexcept {
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
@@ -285,10 +195,15 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
                 const std::size_t b = begins[p], e = p + 1 < p1 ? begins[p + 1] : in.offsets[g + 1];
                 const std::size_t be = o.fix_after == 0 ? e : std::min(e, b + o.fix_after);
                 const double* y = in.values.data() + b;
-                const auto L = detail::xmr_limits({y, be - b}, o);
-                detail::xmr_rules(y, e - b, L, o, r.flags.data() + b);
-                detail::xmr_point_types(y, e - b, L.centre, in.improvement, r.flags.data() + b,
-                                        r.point_type.data() + b);
+                const auto L = detail::xmr_limits(y, be - b, o);
+                if (bitwise)
+                    detail::xmr_rules_bitwise(y, e - b, L, o, in.improvement, r.flags.data() + b,
+                                              r.point_type.data() + b);
+                else {
+                    detail::xmr_rules_reference(y, e - b, L, o, r.flags.data() + b);
+                    detail::xmr_point_types_reference(y, e - b, L.centre, in.improvement, r.flags.data() + b,
+                                                      r.point_type.data() + b);
+                }
                 r.phase_group[p] = g;
                 r.phase_begin[p] = b;
                 r.phase_end[p] = e;
