@@ -92,16 +92,16 @@ inline void xmr_sums_screened(const double* y, std::size_t n, double thr, double
     constexpr int W = 8;
     double b[W] = {}, cb[W] = {};
     std::size_t i = 1;
-    for (; i + W <= n; i += W)
-        for (int l = 0; l < W; ++l) {
-            const double d = std::fabs(y[i + l] - y[i + l - 1]);
-            const bool keep = d < thr;
-            b[l] += keep ? d : 0.0;
-            cb[l] += keep ? 1.0 : 0.0;
-        }
+    for (; i + W <= n; i += W) {
+        // three short loops rather than one: GCC turns the single loop into branches
+        double d[W];
+        for (int l = 0; l < W; ++l) d[l] = std::fabs(y[i + l] - y[i + l - 1]);
+        for (int l = 0; l < W; ++l) b[l] += d[l] < thr ? d[l] : 0.0;
+        for (int l = 0; l < W; ++l) cb[l] += d[l] < thr ? 1.0 : 0.0;
+    }
     for (; i < n; ++i) {
         const double d = std::fabs(y[i] - y[i - 1]);
-        const bool keep = d < thr;
+        const bool keep = d < thr;  // false for NaN
         b[0] += keep ? d : 0.0;
         cb[0] += keep ? 1.0 : 0.0;
     }
@@ -358,23 +358,26 @@ inline void xmr_rules_bitwise(const double* y, std::size_t n, const PhaseLimits&
         }
     };
 
+    // Per-point codes, computed as small integers held in doubles (2^52 + code, so the low byte
+    // of the bit pattern is the code): comparisons that yield doubles vectorise on every x86-64
+    // (SSE2), comparisons that yield integers do not. Then the low bytes, then bit planes.
+    alignas(64) double dcode[64];
     alignas(64) std::uint8_t code[64];
+    auto code_of = [=](double v, double p) noexcept -> double {
+        return 0x1p52 + (v > c ? 1.0 : 0.0) + (v < c ? 2.0 : 0.0) + (v > U ? 4.0 : 0.0) + (v < Lo ? 4.0 : 0.0) +
+               (v > NU ? 8.0 : 0.0) + (v < NL ? 8.0 : 0.0) + (v > p ? 16.0 : 0.0) + (v < p ? 32.0 : 0.0);
+    };
     for (std::size_t w = 0; w < words; ++w) {
         const std::size_t base = 64 * w, m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
-        // per-point codes: a loop the compiler vectorises (comparisons only, no branches)
-        {
-            const double p0 = base == 0 ? std::numeric_limits<double>::quiet_NaN() : yy[-1];
-            const double v0 = yy[0];
-            code[0] = static_cast<std::uint8_t>((v0 > c) | (v0 < c) << 1 | ((v0 > U) | (v0 < Lo)) << 2 |
-                                                ((v0 > NU) | (v0 < NL)) << 3 | (v0 > p0) << 4 | (v0 < p0) << 5);
+        dcode[0] = code_of(yy[0], base == 0 ? std::numeric_limits<double>::quiet_NaN() : yy[-1]);
+        for (std::size_t k = 1; k < m; ++k) dcode[k] = code_of(yy[k], yy[k - 1]);
+        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        for (std::size_t k = 0; k < 64; ++k) {
+            std::uint64_t u;
+            std::memcpy(&u, dcode + k, 8);
+            code[k] = static_cast<std::uint8_t>(u);
         }
-        for (std::size_t k = 1; k < m; ++k) {
-            const double v = yy[k], p = yy[k - 1];
-            code[k] = static_cast<std::uint8_t>((v > c) | (v < c) << 1 | ((v > U) | (v < Lo)) << 2 |
-                                                ((v > NU) | (v < NL)) << 3 | (v > p) << 4 | (v < p) << 5);
-        }
-        if (m < 64) std::memset(code + m, 0, 64 - m);
         Word nw{};
         std::uint64_t above = 0, below = 0, out = 0, near = 0, up = 0, down = 0;
         for (unsigned g = 0; g < 8; ++g) {
