@@ -40,6 +40,7 @@
 #include <qm/core/types.hpp>
 #include <qm/spc/options.hpp>
 #include <qm/spc/detail/xmr_kernel.hpp>
+#include <qm/stats/detail/lanes.hpp>
 
 namespace qm::spc {
 
@@ -127,40 +128,41 @@ inline void validate_grouped(const GroupedInput& in) {
     for (std::size_t g = 0; g < G; ++g)
         if (in.offsets[g + 1] <= in.offsets[g])
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
-    // A plain sum in eight lanes (vectorised) is finite exactly when no value is NaN or
-    // infinite (barring overflow); only then is the scalar scan for the index needed.
+    // One vectorised pass counts the numbers (non-NaN) and finds the largest magnitude; only
+    // when that is infinite or too large is the scalar scan for the index needed.
     const double* y = in.values.data();
-    // The largest magnitude is checked too: sums of values near the largest double overflow.
-    double lanes[8] = {}, big[8] = {};
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int l = 0; l < 8; ++l) {
-            lanes[l] += y[i + l] * 0.0;  // 0 for finite, NaN otherwise
-            const double a = std::fabs(y[i + l]);
-            big[l] = big[l] > a ? big[l] : a;
+    double n_numbers = 0, largest = 0;
+    {
+        using namespace stats::detail;
+        v2d c0 = splat2(0), c1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
+        const v2d one = splat2(1.0);
+        std::size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
+            const v2i k0 = is_number2(x0), k1 = is_number2(x1);
+            c0 += keep2(k0, one);
+            c1 += keep2(k1, one);
+            m0 = max2(m0, keep2(k0, abs2(x0)));
+            m1 = max2(m1, keep2(k1, abs2(x1)));
         }
-    for (; i < n; ++i) {
-        lanes[0] += y[i] * 0.0;
-        big[0] = std::max(big[0], std::fabs(y[i]));
+        for (int k = 0; k < 2; ++k) {
+            n_numbers += lane(c0, k) + lane(c1, k);
+            largest = std::max({largest, lane(m0, k), lane(m1, k)});
+        }
+        for (; i < n; ++i)
+            if (y[i] == y[i]) {
+                n_numbers += 1;
+                largest = std::max(largest, std::fabs(y[i]));
+            }
     }
-    double probe = 0, largest = 0;
-    for (int l = 0; l < 8; ++l) {
-        probe += lanes[l];
-        largest = std::max(largest, big[l]);
-    }
-    double n_missing = 0;
-    if (probe != 0) {
+    if (largest > max_magnitude)
         for (std::size_t j = 0; j < n; ++j) {
             if (std::isinf(y[j]))
                 fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
-            n_missing += y[j] != y[j] ? 1.0 : 0.0;
-        }
-    }
-    if (largest > max_magnitude)
-        for (std::size_t j = 0; j < n; ++j)
             if (std::fabs(y[j]) > max_magnitude)
                 fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
-    if (n_missing == static_cast<double>(n)) fail_argument("values", "all values are missing");
+        }
+    if (n_numbers == 0) fail_argument("values", "all values are missing");
     if (!in.targets.empty()) {
         if (in.targets.size() != G)
             fail_argument("targets", "needs one entry per group (" + std::to_string(G) + "), got " +

@@ -1,11 +1,13 @@
 #pragma once
 // qm/spc/detail/xmr_limits.hpp — the centre, mean moving range and limits of one XmR phase.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 
 #include <qm/spc/options.hpp>
+#include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
 
 namespace qm::spc::detail {
@@ -16,112 +18,122 @@ struct PhaseLimits {
 };
 
 // ------------------------------------------------------------------------------------------
-// Limits. The first pass sums the values in double-double (TwoSum per element, in four
-// independent lanes the compiler packs into vector operations) and the moving ranges in eight
-// plain lanes; the mean is the correctly rounded quotient, so a point that lies on the mean is
-// seen on it, as R's long-double mean() sees it. A second pass, only with screening, sums the
-// moving ranges below the screening limit. A missing value turns the fast sums into NaN, and
-// only then do we take the slower path that skips missing values.
+// Limits in one pass over the baseline, plus a second only when screening removes something.
+// The values and the moving ranges are summed in double-double (TwoSum per element) in four
+// lanes of two-wide vectors, missing values masked out, so both means are the correctly
+// rounded quotients — as R's long-double mean() gives them — and a point that lies on the
+// mean is seen on it. The largest moving range is tracked too: when it is below the screening
+// threshold nothing is screened and the second pass is skipped (the result is the same).
 // ------------------------------------------------------------------------------------------
 
-template <bool SkipNaN>
-inline void xmr_sums_first(const double* y, std::size_t n, stats::detail::DD& sx, double& cx, double& sd,
-                           double& cd) noexcept {
-    constexpr int W = 4;
-    double hi[W] = {}, lo[W] = {}, b[W] = {}, ca[W] = {}, cb[W] = {};
-    auto two_sum = [](double& h, double& l, double x) {
-        const double s = h + x, bb = s - h;
-        l += (h - (s - bb)) + (x - bb);
-        h = s;
-    };
+struct FirstPass {
+    stats::detail::DD sum_x, sum_d;
+    double n_x = 0, n_d = 0, max_d = 0;
+};
+
+inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
+    using namespace stats::detail;
+    FirstPass r;
+    if (n == 0) return r;
+    DD2 sx0, sx1, sd0, sd1;
+    v2d cx0 = splat2(0), cx1 = splat2(0), cd0 = splat2(0), cd1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
+    const v2d one = splat2(1.0);
     std::size_t i = 1;
-    for (; i + W <= n; i += W)
-        for (int l = 0; l < W; ++l) {
-            const double x = y[i + l], d = std::fabs(x - y[i + l - 1]);
-            if constexpr (SkipNaN) {
-                const bool ox = x == x, od = d == d;
-                two_sum(hi[l], lo[l], ox ? x : 0.0);
-                ca[l] += ox ? 1.0 : 0.0;
-                b[l] += od ? d : 0.0;
-                cb[l] += od ? 1.0 : 0.0;
-            } else {
-                two_sum(hi[l], lo[l], x);
-                b[l] += d;
-            }
+    for (; i + 4 <= n; i += 4) {
+        const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
+        const v2d d0 = abs2(x0 - load2(y + i - 1)), d1 = abs2(x1 - load2(y + i + 1));
+        const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
+        sx0.add(keep2(ox0, x0));
+        sx1.add(keep2(ox1, x1));
+        const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
+        sd0.add(k0);
+        sd1.add(k1);
+        cx0 += keep2(ox0, one);
+        cx1 += keep2(ox1, one);
+        cd0 += keep2(od0, one);
+        cd1 += keep2(od1, one);
+        m0 = max2(m0, k0);
+        m1 = max2(m1, k1);
+    }
+    for (const DD2* acc : {&sx0, &sx1})
+        for (int k = 0; k < 2; ++k) r.sum_x.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
+    for (const DD2* acc : {&sd0, &sd1})
+        for (int k = 0; k < 2; ++k) r.sum_d.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
+    for (int k = 0; k < 2; ++k) {
+        r.n_x += lane(cx0, k) + lane(cx1, k);
+        r.n_d += lane(cd0, k) + lane(cd1, k);
+        r.max_d = std::max({r.max_d, lane(m0, k), lane(m1, k)});
+    }
+    auto scalar = [&](std::size_t j) {
+        const double x = y[j];
+        if (x == x) {
+            r.sum_x.add(x);
+            r.n_x += 1;
         }
-    for (; i < n; ++i) {
-        const double x = y[i], d = std::fabs(x - y[i - 1]);
-        const bool ox = !SkipNaN || x == x, od = !SkipNaN || d == d;
-        two_sum(hi[0], lo[0], ox ? x : 0.0);
-        ca[0] += ox ? 1.0 : 0.0;
-        b[0] += od ? d : 0.0;
-        cb[0] += od ? 1.0 : 0.0;
-    }
-    const bool o0 = !SkipNaN || y[0] == y[0];
-    sx = {};
-    sx.add(o0 ? y[0] : 0.0);
-    cx = o0 ? 1.0 : 0.0;
-    sd = cd = 0.0;
-    for (int l = 0; l < W; ++l) {
-        sx.add(stats::detail::DD{hi[l], lo[l]});
-        sd += b[l];
-        cx += ca[l];
-        cd += cb[l];
-    }
-    if constexpr (!SkipNaN) {
-        cx = static_cast<double>(n);
-        cd = static_cast<double>(n - 1);
-    }
+        if (j == 0) return;
+        const double d = std::fabs(x - y[j - 1]);
+        if (d == d) {
+            r.sum_d.add(d);
+            r.n_d += 1;
+            r.max_d = std::max(r.max_d, d);
+        }
+    };
+    scalar(0);
+    for (; i < n; ++i) scalar(i);
+    return r;
 }
 
-/// Second pass (screening): the sum and number of moving ranges below `thr` (NaN never is).
-inline void xmr_sums_screened(const double* y, std::size_t n, double thr, double& sd, double& cd) noexcept {
-    constexpr int W = 8;
-    double b[W] = {}, cb[W] = {};
+/// Second pass (screening): the double-double sum and number of moving ranges below `thr`.
+inline void xmr_screened_pass(const double* y, std::size_t n, double thr, stats::detail::DD& sum,
+                              double& count) noexcept {
+    using namespace stats::detail;
+    DD2 s0, s1;
+    v2d c0 = splat2(0), c1 = splat2(0);
+    const v2d one = splat2(1.0), t = splat2(thr);
     std::size_t i = 1;
-    for (; i + W <= n; i += W) {
-        // three short loops rather than one: GCC turns the single loop into branches
-        double d[W];
-        for (int l = 0; l < W; ++l) d[l] = std::fabs(y[i + l] - y[i + l - 1]);
-        for (int l = 0; l < W; ++l) b[l] += d[l] < thr ? d[l] : 0.0;
-        for (int l = 0; l < W; ++l) cb[l] += d[l] < thr ? 1.0 : 0.0;
+    for (; i + 4 <= n; i += 4) {
+        const v2d d0 = abs2(load2(y + i) - load2(y + i - 1)), d1 = abs2(load2(y + i + 2) - load2(y + i + 1));
+        const v2i k0 = less2(d0, t), k1 = less2(d1, t);  // false for NaN
+        s0.add(keep2(k0, d0));
+        s1.add(keep2(k1, d1));
+        c0 += keep2(k0, one);
+        c1 += keep2(k1, one);
     }
+    sum = {};
+    count = 0;
+    for (const DD2* acc : {&s0, &s1})
+        for (int k = 0; k < 2; ++k) sum.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
+    for (int k = 0; k < 2; ++k) count += lane(c0, k) + lane(c1, k);
     for (; i < n; ++i) {
         const double d = std::fabs(y[i] - y[i - 1]);
-        const bool keep = d < thr;  // false for NaN
-        b[0] += keep ? d : 0.0;
-        cb[0] += keep ? 1.0 : 0.0;
-    }
-    sd = cd = 0.0;
-    for (int l = 0; l < W; ++l) {
-        sd += b[l];
-        cd += cb[l];
+        if (d < thr) {
+            sum.add(d);
+            count += 1;
+        }
     }
 }
 
 inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& o) noexcept {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    stats::detail::DD sx{};
-    double cx = 0, sd = 0, cd = 0;
-    if (n > 0) {
-        xmr_sums_first<false>(y, n, sx, cx, sd, cd);
-        if (!(sx.hi == sx.hi) || !(sd == sd))  // a missing value somewhere (infinities are rejected earlier)
-            xmr_sums_first<true>(y, n, sx, cx, sd, cd);
-    }
-    const double mean = stats::detail::dd_div(sx, static_cast<std::size_t>(cx));
-    double amr = cd > 0 ? sd / cd : nan;
-    std::size_t n_mr = static_cast<std::size_t>(cd), n_screened = 0;
-    if (o.screen_moving_ranges && cd > 0) {
-        double sk = 0, ck = 0;
-        xmr_sums_screened(y, n, o.screen_multiplier * amr, sk, ck);
-        n_screened = n_mr - static_cast<std::size_t>(ck);
-        n_mr = static_cast<std::size_t>(ck);
-        amr = ck > 0 ? sk / ck : nan;
+    const FirstPass f = xmr_first_pass(y, n);
+    const double mean = stats::detail::dd_div(f.sum_x, static_cast<std::size_t>(f.n_x));
+    double amr = f.n_d > 0 ? stats::detail::dd_div(f.sum_d, static_cast<std::size_t>(f.n_d)) : nan;
+    std::size_t n_mr = static_cast<std::size_t>(f.n_d), n_screened = 0;
+    if (o.screen_moving_ranges && f.n_d > 0) {
+        const double thr = o.screen_multiplier * amr;
+        if (!(f.max_d < thr)) {  // something is screened out (or amr is 0: everything is)
+            stats::detail::DD sk;
+            double ck = 0;
+            xmr_screened_pass(y, n, thr, sk, ck);
+            n_screened = n_mr - static_cast<std::size_t>(ck);
+            n_mr = static_cast<std::size_t>(ck);
+            amr = ck > 0 ? stats::detail::dd_div(sk, static_cast<std::size_t>(ck)) : nan;
+        }
     }
     const double c = mean, a = amr, k = o.limit_multiplier;
     const double k2 = 2.0 * (k / 3.0), k1 = k / 3.0;  // the 2σ and 1σ multipliers, as R computes them
     return {c, a, c - k * a, c + k * a, c - k1 * a, c + k1 * a, c - k2 * a, c + k2 * a,
-            static_cast<std::size_t>(cx), n_mr, n_screened};
+            static_cast<std::size_t>(f.n_x), n_mr, n_screened};
 }
 
 }  // namespace qm::spc::detail

@@ -1,0 +1,65 @@
+#pragma once
+// qm/stats/detail/lanes.hpp — two-wide double lanes for the streaming passes of the kernels.
+//
+// GCC and Clang vector extensions (no intrinsics, no target-specific code): a 16-byte vector
+// of two doubles maps to SSE2 on every x86-64, NEON on AArch64, and to wider units when the
+// compiler targets them. Other compilers get the same operations on a two-element struct,
+// which is slower but gives bit-identical results (every lane operation is an IEEE operation
+// in the same order).
+
+#include <cstdint>
+#include <cstring>
+
+namespace qm::stats::detail {
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef double v2d __attribute__((vector_size(16)));
+typedef std::int64_t v2i __attribute__((vector_size(16)));
+
+inline v2d load2(const double* p) noexcept {
+    v2d v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline v2d splat2(double x) noexcept { return v2d{x, x}; }
+inline v2d abs2(v2d x) noexcept {
+    return reinterpret_cast<v2d>(reinterpret_cast<v2i>(x) & v2i{0x7fffffffffffffffLL, 0x7fffffffffffffffLL});
+}
+/// x where the mask is set, +0.0 elsewhere.
+inline v2d keep2(v2i mask, v2d x) noexcept { return reinterpret_cast<v2d>(reinterpret_cast<v2i>(x) & mask); }
+inline v2i is_number2(v2d x) noexcept { return x == x; }
+inline v2i less2(v2d a, v2d b) noexcept { return a < b; }
+inline v2d max2(v2d a, v2d b) noexcept { return a > b ? a : b; }
+inline double lane(v2d v, int k) noexcept { return v[k]; }
+#else
+struct v2d {
+    double a[2];
+    double operator[](int k) const noexcept { return a[k]; }
+};
+struct v2i {
+    std::int64_t a[2];
+};
+inline v2d load2(const double* p) noexcept { return {{p[0], p[1]}}; }
+inline v2d splat2(double x) noexcept { return {{x, x}}; }
+inline v2d operator+(v2d x, v2d y) noexcept { return {{x.a[0] + y.a[0], x.a[1] + y.a[1]}}; }
+inline v2d operator-(v2d x, v2d y) noexcept { return {{x.a[0] - y.a[0], x.a[1] - y.a[1]}}; }
+inline v2d& operator+=(v2d& x, v2d y) noexcept { return x = x + y; }
+inline v2d abs2(v2d x) noexcept { return {{x.a[0] < 0 ? -x.a[0] : x.a[0], x.a[1] < 0 ? -x.a[1] : x.a[1]}}; }
+inline v2d keep2(v2i m, v2d x) noexcept { return {{m.a[0] ? x.a[0] : 0.0, m.a[1] ? x.a[1] : 0.0}}; }
+inline v2i is_number2(v2d x) noexcept { return {{x.a[0] == x.a[0] ? -1 : 0, x.a[1] == x.a[1] ? -1 : 0}}; }
+inline v2i less2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? -1 : 0, x.a[1] < y.a[1] ? -1 : 0}}; }
+inline v2d max2(v2d x, v2d y) noexcept { return {{x.a[0] > y.a[0] ? x.a[0] : y.a[0], x.a[1] > y.a[1] ? x.a[1] : y.a[1]}}; }
+inline double lane(v2d v, int k) noexcept { return v.a[k]; }
+#endif
+
+/// Double-double accumulation in two lanes (TwoSum per element).
+struct DD2 {
+    v2d hi = splat2(0.0), lo = splat2(0.0);
+    void add(v2d x) noexcept {
+        const v2d s = hi + x, bb = s - hi;
+        lo += (hi - (s - bb)) + (x - bb);
+        hi = s;
+    }
+};
+
+}  // namespace qm::stats::detail
