@@ -2,6 +2,7 @@
 // qm/qm.hpp — everything in qualitymetrics.
 #include <qm/core/error.hpp>
 #include <qm/core/groups.hpp>
+#include <qm/core/periods.hpp>
 #include <qm/core/types.hpp>
 #include <qm/spc/spc.hpp>
 #include <qm/stats/sum.hpp>

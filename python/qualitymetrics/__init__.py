@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._core import InsufficientDataError, preset_names
 from .charts import ShortSeriesWarning, SPCResult, spc
 from .data import ae_attendances, ae_performance
+from . import periods
 
 __version__ = "0.1.0"
 
@@ -23,5 +24,6 @@ __all__ = [
     "preset_names",
     "ae_attendances",
     "ae_performance",
+    "periods",
     "__version__",
 ]

@@ -1,5 +1,5 @@
 """Type stubs for the private compiled module qualitymetrics._core."""
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -40,4 +40,51 @@ def xmr_grouped(
     improvement: str,
     options: XmrOptions,
     threads: int = 0,
+) -> dict[str, np.ndarray]: ...
+
+# ---- calendars (register_periods.cpp): int64 days since 1970-01-01 at the boundary
+def period_name(period: str) -> str: ...
+def period_start(days: npt.NDArray[np.int64], period: str) -> npt.NDArray[np.int64]: ...
+def period_label(days: npt.NDArray[np.int64], period: str) -> list[str]: ...
+def period_starts(first: int, last: int, period: str) -> npt.NDArray[np.int64]: ...
+def first_out_of_order(
+    times: npt.NDArray[np.int64], groups: Optional[npt.NDArray[np.int64]]
+) -> Optional[tuple[int, int]]: ...
+def aggregate_periods(
+    days: npt.NDArray[np.int64],
+    groups: Optional[npt.NDArray[np.int64]],
+    numerator: Optional[npt.NDArray[np.float64]],
+    denominator: Optional[npt.NDArray[np.float64]],
+    period: str,
+    how: str,
+    start: Optional[int] = None,
+    end: Optional[int] = None,
+    span: str = "all",
+    n_groups: int = 0,
+) -> dict[str, Any]: ...
+def days_between(
+    times: npt.NDArray[np.int64],
+    groups: Optional[npt.NDArray[np.int64]],
+    units_per_day: int = 1,
+    sort: bool = False,
+    n_groups: int = 0,
+) -> dict[str, np.ndarray]: ...
+def cases_between(
+    indicator: npt.NDArray[np.float64],
+    groups: Optional[npt.NDArray[np.int64]],
+    times: Optional[npt.NDArray[np.int64]],
+    units_per_day: int = 1,
+    sort: bool = False,
+    include_first: bool = True,
+    n_groups: int = 0,
+) -> dict[str, np.ndarray]: ...
+def cases_between_days(
+    event_days: npt.NDArray[np.int64],
+    event_groups: Optional[npt.NDArray[np.int64]],
+    case_days: npt.NDArray[np.int64],
+    case_counts: npt.NDArray[np.float64],
+    case_groups: Optional[npt.NDArray[np.int64]],
+    sort: bool = False,
+    include_first: bool = True,
+    n_groups: int = 0,
 ) -> dict[str, np.ndarray]: ...

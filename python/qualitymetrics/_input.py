@@ -5,6 +5,7 @@ row (the DataFrame index label) where there is one, e.g. ``value: infinite value
 """
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -84,8 +85,9 @@ def date_days(s: pd.Series, argument: str) -> tuple[np.ndarray, pd.Series]:
 
 
 def to_days(values: Any, argument: str) -> np.ndarray:
+    scalar = np.isscalar(values) or isinstance(values, (pd.Timestamp, np.datetime64, _dt.date))
     try:
-        dt = pd.to_datetime(pd.Series(list(values) if not np.isscalar(values) else [values]))
+        dt = pd.to_datetime(pd.Series([values] if scalar else list(values)))
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{argument}: cannot read {values!r} as dates: {exc}") from None
     if dt.isna().any():

@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
     });
     qm::bind::register_core(m);
     qm::bind::register_spc(m);
+    qm::bind::register_periods(m);
 }

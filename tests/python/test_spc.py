@@ -259,3 +259,11 @@ def test_error_target_bad(small: pd.DataFrame) -> None:
 def test_short_series_warns() -> None:
     with pytest.warns(qm.ShortSeriesWarning, match="fewer than 13 points"):
         qm.spc([1.0, 2.0, 3.0, 2.0, 1.0])
+
+
+def test_rebase_accepts_a_timestamp_scalar() -> None:
+    ref = read_reference("ae_rrk_type1_performance_rebase_2018-04.nhsrplotthedots.csv")
+    ref["x"] = pd.to_datetime(ref["x"])
+    with pytest.warns(qm.ShortSeriesWarning):
+        res = qm.spc(ref, value="y", date="x", target=0.95, rebase=pd.Timestamp("2018-04-01"))
+    assert list(res.phases()["n_points"]) == [24, 12]

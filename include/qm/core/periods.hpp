@@ -23,6 +23,7 @@
 //   std::int64_t qm::period_index(day, Period)       consecutive integers, one per period
 //   std::int64_t qm::period_index_start(index, Period)
 //   void qm::period_start(std::span<const int64_t> days, Period, std::span<int64_t> out, argument)
+//   std::vector<std::string> qm::period_labels(std::span<const int64_t> days, Period, argument)
 //
 //   enum class qm::Aggregate { count, sum, mean, ratio }; Aggregate qm::parse_aggregate(name, argument = "how")
 //   enum class qm::PeriodSpan { all, group }
@@ -79,7 +80,9 @@ constexpr std::string_view to_string(Period p) noexcept { return period_names[st
 /// or "fq". Anything else is a qm::invalid_argument naming `argument`.
 Period parse_period(std::string_view name, std::string_view argument = "period");
 
-/// The supported days: 0001-01-01 .. 9999-12-31 (labels have four-digit years).
+/// The supported days: 0001-01-01 .. 9999-12-31 (labels have four-digit years). Inputs outside
+/// them are an error; a result may lie just outside (the financial year of 0001-01-01 starts on
+/// 0000-04-01, the period after 9999-12-31 on 10000-01-01).
 inline constexpr std::int64_t min_day = date::sys_days{date::year{1} / 1 / 1}.time_since_epoch().count();
 inline constexpr std::int64_t max_day = date::sys_days{date::year{9999} / 12 / 31}.time_since_epoch().count();
 
@@ -100,6 +103,8 @@ std::int64_t period_index_start(std::int64_t index, Period p);
 /// Vectorised period_start: out[i] = period_start(days[i]); errors name `argument` and i.
 void period_start(std::span<const std::int64_t> days, Period p, std::span<std::int64_t> out,
                   std::string_view argument = "date");
+/// Vectorised period_label; errors name `argument` and i.
+std::vector<std::string> period_labels(std::span<const std::int64_t> days, Period p, std::string_view argument = "date");
 
 // ================================================================================================
 // API: aggregation of event-level records into per-period values
@@ -135,6 +140,8 @@ struct AggregateOptions {
 
 /// One row per (group, period), groups in code order, periods ascending, every period present.
 /// Records in periods outside start .. end are left out and counted in n_excluded.
+/// Cost: two linear passes over the records (period index and range; accumulation into one flat
+/// array per column, addressed by group offset + period), no sort and no per-group allocation.
 struct PeriodTable {
     Period period = Period::month;
     Aggregate how = Aggregate::count;
@@ -472,6 +479,14 @@ inline void period_start(std::span<const std::int64_t> days, Period p, std::span
     for (std::size_t i = 0; i < days.size(); ++i) out[i] = detail::periods::start_unchecked(days[i], p);
 }
 
+inline std::vector<std::string> period_labels(std::span<const std::int64_t> days, Period p, std::string_view argument) {
+    for (std::size_t i = 0; i < days.size(); ++i) detail::periods::check_day(days[i], argument, i);
+    std::vector<std::string> out;
+    out.reserve(days.size());
+    for (const std::int64_t day : days) out.push_back(detail::periods::label_unchecked(day, p));
+    return out;
+}
+
 // ------------------------------------------------------------------------------------------------
 // aggregation
 // ------------------------------------------------------------------------------------------------
@@ -718,7 +733,7 @@ inline EventIntervals days_between(std::span<const std::int64_t> times, std::spa
     if (!groups.empty() && groups.size() != n)
         fail_argument("group", "has " + std::to_string(groups.size()) + " rows but date has " + std::to_string(n));
     EventIntervals out;
-    const std::size_t G = dp::count_groups(groups, opt.n_groups, "group");
+    dp::count_groups(groups, opt.n_groups, "group");  // codes checked: 0..G-1
     if (n == 0) return out;
     if (!opt.sort) dp::check_events_in_order(times, groups, opt.units_per_day, "date");
     const GroupLayout lay = dp::event_layout(groups, n, opt.sort ? times : std::span<const std::int64_t>{});
