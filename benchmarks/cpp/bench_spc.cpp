@@ -62,7 +62,7 @@ void fill_series(double* y, std::size_t n, Rng& rng, double base = 0.9) {
 /// Share of points flagged by each rule, as benchmark counters (documents what the data exercise).
 void count_flags(benchmark::State& state, const qm::spc::XmrResult& r) {
     std::size_t c[4] = {0, 0, 0, 0};
-    for (const std::uint8_t f : r.flags)
+    for (const qm::spc::RuleFlags f : r.flags)
         for (int k = 0; k < 4; ++k) c[k] += (f >> k) & 1u;
     const double n = static_cast<double>(r.size());
     state.counters["outside"] = static_cast<double>(c[0]) / n;

@@ -14,5 +14,6 @@ PYBIND11_MODULE(_core, m) {
     });
     qm::bind::register_core(m);
     qm::bind::register_spc(m);
+    qm::bind::register_charts(m);
     qm::bind::register_periods(m);
 }

@@ -53,6 +53,7 @@ py::array_t<Out> to_numpy(std::vector<T>&& v) {
 
 void register_core(py::module_& m);
 void register_spc(py::module_& m);
+void register_charts(py::module_& m);
 void register_periods(py::module_& m);
 
 }  // namespace qm::bind

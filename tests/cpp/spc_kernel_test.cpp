@@ -42,7 +42,7 @@ Case random_case(std::mt19937_64& rng) {
     c.o.trend_length = static_cast<std::size_t>(3 + pct(rng) % 10);
     if (pct(rng) < 10) c.o.shift_length = 62;
     if (pct(rng) < 10) c.o.trend_length = 62;
-    c.o.rules = static_cast<std::uint8_t>(pct(rng) < 60 ? rules::mdc : 1 + pct(rng) % 15);
+    c.o.rules = static_cast<RuleFlags>(pct(rng) < 60 ? rules::mdc : 1 + pct(rng) % 15);
     c.o.screen_moving_ranges = pct(rng) < 70;
     const int d = pct(rng) % 3;
     c.dir = d == 0 ? Improvement::increase : (d == 1 ? Improvement::decrease : Improvement::neutral);
@@ -61,7 +61,7 @@ TEST(SpcKernel, BitwiseEqualsReferenceOnRandomSeries) {
         auto L2 = L;
         if (n > 3 && c.y[n / 2] == c.y[n / 2]) L2.centre = c.y[n / 2];
         for (const auto& lim : {L, L2}) {
-            std::vector<std::uint8_t> f_ref(n), f_bit(n, 0xFF);
+            std::vector<RuleFlags> f_ref(n), f_bit(n, 0xFFFF);
             std::vector<PointType> t_ref(n), t_bit(n, PointType{7});
             detail::xmr_rules_reference(c.y.data(), n, lim, c.o, f_ref.data());
             detail::xmr_point_types_reference(c.y.data(), n, lim.centre, c.dir, f_ref.data(), t_ref.data());

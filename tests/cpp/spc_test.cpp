@@ -956,7 +956,7 @@ TEST(Grouped, LargeInputSameResultOnOneAndTwoThreads) {
         expect_identical(r1, r2);
         expect_identical(r1, r0);
         // Some groups must signal for this to mean anything.
-        EXPECT_GT(std::count_if(r1.flags.begin(), r1.flags.end(), [](std::uint8_t f) { return f != 0; }), 1000);
+        EXPECT_GT(std::count_if(r1.flags.begin(), r1.flags.end(), [](qm::spc::RuleFlags f) { return f != 0; }), 1000);
         // Spot-check groups against single-series runs.
         for (std::size_t g = 0; g < G; g += 97) {
             const std::vector<double> y(values.begin() + static_cast<std::ptrdiff_t>(offsets[g]),
@@ -1098,7 +1098,7 @@ std::string reference_rule(const std::string& type) {
 }
 
 /// Our flags reduced the same way (precedence outside > trend > two_of_three > shift).
-std::string our_rule(std::uint8_t f) {
+std::string our_rule(qm::spc::RuleFlags f) {
     if (f & O) return "outside";
     if (f & T) return "trend";
     if (f & W) return "two_of_three";

@@ -2,8 +2,10 @@
 // qm/spc/options.hpp — the options of an XmR (individuals) chart and the named presets.
 //
 // Synopsis
-//   namespace qm::spc::rules { outside_limits = 1, shift = 2, trend = 4, two_of_three = 8, mdc = 15 }
+//   namespace qm::spc::rules { outside_limits = 1, shift = 2, trend = 4, two_of_three = 8, mdc = 15, ... }
+//                                                          (qm/spc/rules.hpp: every rule bit)
 //   struct qm::spc::XmrOptions { ...see the members, every default is the MDC convention... };
+//   RuleOptions XmrOptions::rule_options() const          the rule engine's options for these
 //   XmrOptions qm::spc::preset(std::string_view name)     "mdc", "shewhart"; throws on others
 //   std::span<const std::string_view> qm::spc::preset_names()
 //
@@ -18,18 +20,9 @@
 #include <string_view>
 
 #include <qm/core/error.hpp>
+#include <qm/spc/rules.hpp>
 
 namespace qm::spc {
-
-/// Rule bits carried per point (`flags` columns). A point has a bit set when it is part of a
-/// pattern that the rule detects.
-namespace rules {
-inline constexpr std::uint8_t outside_limits = 1;  ///< beyond a process limit (strict > / <)
-inline constexpr std::uint8_t shift = 2;           ///< part of a run of shift_length on one side of the centre
-inline constexpr std::uint8_t trend = 4;           ///< part of trend_length points steadily rising or falling
-inline constexpr std::uint8_t two_of_three = 8;    ///< 2 of 3 beyond 2 sigma on one side (MDC semantics)
-inline constexpr std::uint8_t mdc = 15;            ///< the four Making Data Count rules
-}  // namespace rules
 
 struct XmrOptions {
     /// Limits are centre ± limit_multiplier · mean moving range. MDC: 2.66; textbook 3/d2 = 3/1.128.
@@ -41,8 +34,9 @@ struct XmrOptions {
     std::size_t shift_length = 7;
     /// Points in a row each strictly above (below) the previous for a trend (a tie breaks it).
     std::size_t trend_length = 7;
-    /// Which rules are evaluated (bits of qm::spc::rules).
-    std::uint8_t rules = rules::mdc;
+    /// Which rules are evaluated (bits of qm::spc::rules; the XmR chart offers the four MDC rules,
+    /// evaluated with the MDC semantics of qm::spc::rule_sets::mdc).
+    RuleFlags rules = rules::mdc;
     /// Fix the limits of each phase from its first `fix_after` rows (0: use every row).
     std::size_t fix_after = 0;
     /// Smallest fix_after accepted (NHSRplotthedots: 12).
@@ -64,6 +58,15 @@ struct XmrOptions {
         if (fix_after != 0 && fix_after < fix_after_minimum)
             fail_argument("fix_after", "must be at least " + std::to_string(fix_after_minimum) + " points, got " +
                                            std::to_string(fix_after));
+    }
+
+    /// The rule engine's options: these rules and lengths, the other settings as rule_sets::mdc.
+    RuleOptions rule_options() const noexcept {
+        RuleOptions r = rule_sets::mdc;
+        r.rules = rules;
+        r.shift_length = shift_length;
+        r.trend_length = trend_length;
+        return r;
     }
 };
 

@@ -21,8 +21,10 @@
 //     two_of_three    2 of 3 consecutive points beyond the 2σ line but not beyond the limits, all 3 on
 //                     one side of the centre; only the points beyond 2σ are flagged
 //   Every point of a detected pattern is flagged. Point type by precedence outside > trend >
-//   two_of_three > shift, oriented by the improvement direction. Variation icon from the last
-//   row of each group, assurance icon from the target against the limits of its last phase.
+//   two_of_three > shift, oriented by the improvement direction (the rule engine of
+//   qm/spc/rules.hpp with XmrOptions::rule_options(): rule_sets::mdc semantics). Variation icon
+//   from the last row of each group, assurance icon from the target against the limits of its
+//   last phase.
 //
 // Missing values are NaN; infinities are rejected. Thread safe: no shared mutable state.
 
@@ -63,7 +65,7 @@ struct GroupedInput {
 /// Plain columns. Per-point limits are not stored; expand() repeats a phase column per point.
 struct XmrResult {
     // ---- per point (size n)
-    std::vector<std::uint8_t> flags;     ///< bits of qm::spc::rules
+    std::vector<RuleFlags> flags;        ///< bits of qm::spc::rules
     std::vector<PointType> point_type;
     // ---- per phase (size P, ordered by group then time)
     std::vector<std::size_t> phase_group, phase_begin, phase_end, phase_baseline_end;
@@ -218,7 +220,7 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
     r.variation_icon.resize(G);
     r.assurance_icon.resize(G);
 
-    const bool bitwise = detail::bitwise_supported(o);
+    const RuleOptions rule_options = o.rule_options();
     auto run_groups = [&](std::size_t g0, std::size_t g1) noexcept {
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
@@ -227,14 +229,9 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
                 const std::size_t be = o.fix_after == 0 ? e : std::min(e, b + o.fix_after);
                 const double* y = in.values.data() + b;
                 const auto L = detail::xmr_limits(y, be - b, o);
-                if (bitwise)
-                    detail::xmr_rules_bitwise(y, e - b, L, o, in.improvement, r.flags.data() + b,
-                                              r.point_type.data() + b);
-                else {
-                    detail::xmr_rules_reference(y, e - b, L, o, r.flags.data() + b);
-                    detail::xmr_point_types_reference(y, e - b, L.centre, in.improvement, r.flags.data() + b,
-                                                      r.point_type.data() + b);
-                }
+                // the rule engine (qm/spc/rules.hpp): bitwise kernel, or the reference one for rules longer than 62
+                (void)detail::evaluate_phase(y, e - b, detail::ConstantLines{detail::lines_of(L)}, rule_options,
+                                             in.improvement, r.flags.data() + b, r.point_type.data() + b, nullptr);
                 r.phase_group[p] = g;
                 r.phase_begin[p] = b;
                 r.phase_end[p] = e;
