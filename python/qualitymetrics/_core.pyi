@@ -88,3 +88,41 @@ def cases_between_days(
     include_first: bool = True,
     n_groups: int = 0,
 ) -> dict[str, np.ndarray]: ...
+
+RULE_NAMES: list[str]
+RULE_SET_NAMES: list[str]
+
+def chart_rules(chart: str, preset: str, rules: object) -> int: ...
+def chart_grouped(
+    values: npt.NDArray[np.float64],
+    denominators: Optional[npt.NDArray[np.float64]],
+    subgroup_offsets: Optional[npt.NDArray[np.int64]],
+    offsets: npt.NDArray[np.int64],
+    targets: Optional[npt.NDArray[np.float64]],
+    phase_starts: Optional[npt.NDArray[np.int64]],
+    exclude: Optional[npt.NDArray[np.uint8]],
+    improvement: str,
+    chart: str,
+    preset: str,
+    rules: object,
+    fix_after: int = 0,
+    dispersion: bool = False,
+    threads: int = 0,
+) -> dict[str, np.ndarray]: ...
+def time_weighted(
+    kind: str,
+    values: npt.NDArray[np.float64],
+    offsets: npt.NDArray[np.int64],
+    sizes: Optional[npt.NDArray[np.float64]],
+    targets: Optional[npt.NDArray[np.float64]],
+    sigmas: Optional[npt.NDArray[np.float64]],
+    fix_after: int = 0,
+    k: float = 0.5,
+    h: float = 5.0,
+    fast_initial_response: bool = False,
+    reset_after_signal: bool = False,
+    lam: float = 0.2,
+    limit_sigmas: float = 3.0,
+    limits: str = "time_varying",
+    threads: int = 0,
+) -> dict[str, np.ndarray]: ...

@@ -64,7 +64,14 @@ def numeric_values(s: pd.Series, argument: str) -> np.ndarray:
 
 
 def date_days(s: pd.Series, argument: str) -> tuple[np.ndarray, pd.Series]:
-    """Dates as int64 days since 1970-01-01 (the C++ boundary) and as datetime64 for output."""
+    """Dates as int64 days since 1970-01-01 (the C++ boundary) and as datetime64 for output.
+
+    A column of whole numbers (sample 1, 2, 3 …) is an ordinal time axis: its values are used
+    as they are."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        if s.isna().any():
+            raise ValueError(f"{argument}: missing value at row {s.index[int(np.flatnonzero(s.isna().to_numpy())[0])]!r}")
+        return np.ascontiguousarray(s.to_numpy(dtype=np.int64)), s
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         dt = s
         if getattr(dt.dt, "tz", None) is not None:
