@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from ._core import InsufficientDataError, preset_names
 from .charts import ShortSeriesWarning, SPCResult, spc
+from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
+from .funnel import FunnelResult, funnel
 from . import periods
 
 __version__ = "0.1.0"
@@ -25,5 +27,9 @@ __all__ = [
     "ae_attendances",
     "ae_performance",
     "periods",
+    "funnel",
+    "FunnelResult",
+    "compare",
+    "ComparisonResult",
     "__version__",
 ]

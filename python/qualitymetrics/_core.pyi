@@ -89,6 +89,105 @@ def cases_between_days(
     n_groups: int = 0,
 ) -> dict[str, np.ndarray]: ...
 
+# ---- assurance: funnel plots and benchmark comparison (src/bindings/register_assurance.cpp)
+FUNNEL_BANDS: list[str]
+COMPARISONS: list[str]
+TWO_LEVEL_COMPARISONS: list[str]
+COMPARE_STATUSES: list[str]
+
+class FunnelOptions:
+    type: str
+    scale: str
+    limits: str
+    overdispersion: str
+    trim: str
+    improvement: str
+    trim_fraction: float
+    adjust_only_if_overdispersed: bool
+    target: float
+    multiplier: float
+    level: float
+    z_95: float
+    z_998: float
+    square_back_sqrt: bool
+    funnelplotr_ratio_of_counts: bool
+    round_expected: bool
+    minimum_events: float
+    exact_below: float
+    @property
+    def resolved_scale(self) -> str: ...
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+    def as_dict(self) -> dict[str, Any]: ...
+
+class FunnelModel:
+    @property
+    def options(self) -> FunnelOptions: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def target_scaled(self) -> float: ...
+    @property
+    def phi(self) -> float: ...
+    @property
+    def tau2(self) -> float: ...
+    @property
+    def n_units(self) -> int: ...
+    @property
+    def n_used(self) -> int: ...
+    @property
+    def dispersion_p(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def adjusted(self) -> bool: ...
+    def curve(self, denominators: npt.NDArray[np.float64]) -> dict[str, np.ndarray]: ...
+
+def funnel_preset(name: str, type: str) -> FunnelOptions: ...
+def funnel_preset_names() -> list[str]: ...
+def funnel(
+    numerator: npt.NDArray[np.float64],
+    denominator: npt.NDArray[np.float64],
+    options: FunnelOptions,
+    threads: int = 0,
+) -> tuple[FunnelModel, dict[str, np.ndarray]]: ...
+def funnel_grid(lowest: float, highest: float, n: int, integers: bool = False) -> npt.NDArray[np.float64]: ...
+def phe_funnel_limits(
+    statistic: str,
+    numerator: npt.NDArray[np.float64],
+    denominator: npt.NDArray[np.float64],
+    multiplier: float,
+    ratio_type: str = "isr",
+    years_of_data: float = 1.0,
+) -> dict[str, Any]: ...
+def phe_rate_denominators(
+    numerator: npt.NDArray[np.float64],
+    denominator: Optional[npt.NDArray[np.float64]],
+    rate: npt.NDArray[np.float64],
+    multiplier: float,
+    rate_type: str,
+) -> npt.NDArray[np.float64]: ...
+def compare(
+    statistic: str,
+    numerator: npt.NDArray[np.float64],
+    denominator: Optional[npt.NDArray[np.float64]],
+    standard: Optional[npt.NDArray[np.float64]],
+    offsets: Optional[npt.NDArray[np.int64]],
+    benchmark: npt.NDArray[np.float64],
+    method: str = "ci",
+    polarity: str = "increase",
+    multiplier: float = 1.0,
+    exact_below: float = 10.0,
+    dsr_minimum_events: float = 10.0,
+    threads: int = 0,
+) -> dict[str, np.ndarray]: ...
+def pooled_benchmark(
+    statistic: str,
+    numerator: npt.NDArray[np.float64],
+    denominator: Optional[npt.NDArray[np.float64]],
+    multiplier: float = 1.0,
+) -> float: ...
+
 RULE_NAMES: list[str]
 RULE_SET_NAMES: list[str]
 
