@@ -553,8 +553,10 @@ def spc(
         unknown = sorted(set(o) - known)
         if unknown:
             raise ValueError(f"options: unknown {chart} option {unknown[0]!r} (known: {', '.join(sorted(known))})")
-        if rebase is not None or exclude is not None:
-            raise ValueError(f"rebase: phases and exclusions are not supported for the {chart} chart; use fix_after")
+        if rebase is not None:
+            raise ValueError(f"rebase: phases are not supported for the {chart} chart; use fix_after")
+        if exclude is not None:
+            raise ValueError(f"exclude: exclusions are not supported for the {chart} chart; use fix_after")
         sig, mu = o.get("sigma"), o.get("mean")
         sigmas = None if sig is None else inp.per_group(sig, labels, "sigma")
         means = None if mu is None else inp.per_group(mu, labels, "mean")
@@ -570,6 +572,10 @@ def spc(
         if options:
             raise ValueError(f"options: the {chart} chart has no chart-specific options")
         excl = _exclude_rows(exclude, df, order, labels, offsets, days, len(offsets) and int(offsets[-1]))
+        if chart == "mr" or dispersion:
+            # a chart of variation: less variation is better, whatever the measure's direction
+            improvement = "decrease"
+            common["improvement"] = improvement
         if isinstance(rules, (list, tuple)):
             rules = list(rules)
         cols = _core.chart_grouped(vals, den, subgroup_offsets, offsets, targets, rows, excl, improvement, chart,
@@ -579,6 +585,7 @@ def spc(
         if chart in RATIO_CHARTS:
             extra["numerator"] = vals
             extra["denominator"] = den
+            common["value_name"] = f"{value} / {denominator}"
         statistic = cols["statistic"]
         result = SPCResult(options={"rules": list(names), "fix_after": int(fix_after or 0), "dispersion": dispersion},
                            columns=cols, values=statistic, kind="shewhart", rule_names=names, extra=extra, **common)

@@ -9,6 +9,14 @@ rebase); horizontal gridlines only; dates rotated 45 degrees; the legend at the 
 without a title; the variation icon in the top-right corner inside the panel with the
 assurance icon to its left.
 
+Other chart kinds (read from the frame's columns, see :func:`chart_kind`) keep that look
+and add what the chart needs: limits that vary from point to point (p, u, np, p′, u′,
+Xbar with varying subgroup sizes) are drawn as steps; run charts show the median only; a
+phase whose Anhøj runs analysis signalled has its centre line dashed red (qicharts2's
+convention); CUSUM charts show the upper sum above zero and the lower sum below it with
+the decision interval ±H dashed; EWMA charts show the observations as faint grey points
+under the EWMA statistic and its time-varying limits as curves.
+
 Public API
 ----------
 ``plot_spc(frame, summary=None, *, group=None, ax=None, ...) -> Axes``
@@ -17,6 +25,8 @@ Public API
     small multiples, one panel per group, one shared legend.
 ``alt_text(frame, summary_row=None, ...) -> str``
     a short accessible description of one group's chart.
+``chart_kind(frame) -> str``
+    ``"shewhart"``, ``"run"``, ``"cusum"`` or ``"ewma"``, from the frame's columns.
 
 Nothing here recomputes statistics: limits, point types and icons come from the frame
 and summary produced by the C++ core.
@@ -41,7 +51,7 @@ from matplotlib.transforms import ScaledTranslation
 
 from . import icons as _icons
 
-__all__ = ["plot_spc", "plot_grid", "alt_text", "POINT_COLOURS", "LEGEND_LABELS"]
+__all__ = ["plot_spc", "plot_grid", "alt_text", "chart_kind", "CHART_KINDS", "POINT_COLOURS", "LEGEND_LABELS"]
 
 #: Fill colour of each point type (the MDC #196 standard set).
 POINT_COLOURS: dict[str, str] = {
@@ -365,6 +375,166 @@ def _axes_size_in(ax: Axes) -> tuple[float, float]:
     return max(pos.width * fw, 0.5), max(pos.height * fh, 0.5)
 
 
+# ------------------------------------------------------------------ chart kinds
+CHART_KINDS = ("shewhart", "run", "cusum", "ewma")
+_KIND_ALIASES = {"xmr": "shewhart", "limits": "shewhart"}
+_TITLE_PREFIX = {"shewhart": "SPC chart of", "run": "Run chart of", "cusum": "CUSUM of", "ewma": "EWMA of"}
+_ALT_NOUN = {"shewhart": "SPC chart", "run": "Run chart", "cusum": "CUSUM chart", "ewma": "EWMA chart"}
+#: Centre line of a phase whose Anhøj runs analysis signalled (qicharts2 draws it dashed red).
+#: The target line is dashed red too, so the signalled centre line is dash-dotted to tell them apart.
+RUNS_SIGNAL_COLOUR = "#C00000"
+_RUNS_SIGNAL_DASHES = (0, (7.0, 2.0, 1.5, 2.0))
+_OBSERVATION_COLOUR = "#BFBFBF"
+_DECISION_LABEL = "Decision interval (\u00b1H)"
+
+
+def chart_kind(frame: Any) -> str:
+    """The kind of chart a frame (``SPCResult.frame``) holds, read from its columns.
+
+    ``"cusum"`` (a ``cusum_upper`` column), ``"ewma"`` (an ``ewma`` column), ``"run"`` (a centre
+    line but no limits anywhere: the run chart's median), otherwise ``"shewhart"`` (a chart with
+    process limits, the MDC XmR chart included).
+    """
+    frame, _ = _unpack(frame, None)
+    if "cusum_upper" in frame.columns:
+        return "cusum"
+    if "ewma" in frame.columns:
+        return "ewma"
+    lower, upper, centre = (_as_float(frame, c) for c in ("lower", "upper", "centre"))
+    if not np.isfinite(lower).any() and not np.isfinite(upper).any() and np.isfinite(centre).any():
+        return "run"
+    return "shewhart"
+
+
+def _resolve_kind(frame: pd.DataFrame, kind: Optional[str]) -> str:
+    if kind is None:
+        return chart_kind(frame)
+    k = _KIND_ALIASES.get(str(kind), str(kind))
+    if k not in CHART_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CHART_KINDS + ('xmr',))} or None, got {kind!r}")
+    if k == "cusum" and "cusum_upper" not in frame.columns:
+        raise ValueError("kind='cusum' needs the columns cusum_upper and cusum_lower (SPCResult.frame of chart='cusum')")
+    if k == "ewma" and "ewma" not in frame.columns:
+        raise ValueError("kind='ewma' needs the column ewma (SPCResult.frame of chart='ewma')")
+    return k
+
+
+def _flags(sub: pd.DataFrame, col: str) -> np.ndarray:
+    """A boolean rule column as a numpy bool array (missing = False; absent column = all False)."""
+    if col not in sub.columns:
+        return np.zeros(len(sub), dtype=bool)
+    if pd.api.types.is_bool_dtype(sub[col].dtype) and not sub[col].hasnans:
+        return sub[col].to_numpy(dtype=bool)
+    return np.array([False if _is_missing(v) else bool(v) for v in sub[col].to_numpy(dtype=object)], dtype=bool)
+
+
+def _varies(values: np.ndarray, runs: Sequence[tuple[int, int]]) -> bool:
+    """Whether a line changes from point to point within any phase (p, u, Xbar with varying n)."""
+    for a, b in runs:
+        v = values[a:b]
+        v = v[np.isfinite(v)]
+        if len(v) > 1 and float(v.max() - v.min()) > 1e-12 * max(1.0, float(np.abs(v).max())):
+            return True
+    return False
+
+
+def _stepped(x: np.ndarray, y: np.ndarray, runs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_broken`, but each point's level is a horizontal step centred on the point
+    (it changes half-way to the neighbours, as ``drawstyle="steps-mid"``); a phase's steps
+    start at its first point and end at its last, so no step bridges a rebase."""
+    xs, ys = [], []
+    for k, (a, b) in enumerate(runs):
+        if k:
+            xs.append(x[a - 1:a])
+            ys.append(np.array([np.nan]))
+        xr, yr = x[a:b], y[a:b]
+        if b - a == 1:
+            xs.append(xr)
+            ys.append(yr)
+            continue
+        mids = xr[:-1] + (xr[1:] - xr[:-1]) / 2
+        sx = np.empty(2 * (b - a), dtype=x.dtype)
+        sy = np.empty(2 * (b - a), dtype=float)
+        sx[0], sx[-1] = xr[0], xr[-1]
+        sx[1:-1:2] = mids
+        sx[2::2] = mids
+        sy[0::2] = yr
+        sy[1::2] = yr
+        xs.append(sx)
+        ys.append(sy)
+    if not xs:
+        return x[:0], y[:0]
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _runs_signal_mask(sub: pd.DataFrame, runs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Points of the phases whose Anhøj runs analysis signalled (rule_runs / rule_crossings:
+    the core flags every point of such a phase)."""
+    fired = _flags(sub, "rule_runs") | _flags(sub, "rule_crossings")
+    mask = np.zeros(len(sub), dtype=bool)
+    for a, b in runs:
+        if fired[a:b].any():
+            mask[a:b] = True
+    return mask
+
+
+def _centre_is_median(values: np.ndarray, centre: np.ndarray, runs: Sequence[tuple[int, int]]) -> bool:
+    """Whether each phase's centre line is the median of its values (and not their mean),
+    e.g. the g chart's centre in the qicharts2 convention."""
+    seen = False
+    for a, b in runs:
+        c = centre[a:b]
+        c = c[np.isfinite(c)]
+        v = values[a:b]
+        v = v[np.isfinite(v)]
+        if len(c) == 0 or len(v) == 0:
+            continue
+        c0 = float(c[0])
+        tol = 1e-9 * max(1.0, abs(c0))
+        if float(np.ptp(c)) > tol or abs(c0 - float(np.median(v))) > tol or abs(c0 - float(np.mean(v))) <= tol:
+            return False
+        seen = True
+    return seen
+
+
+_MIRROR = {
+    "special_cause_improvement": "special_cause_concern",
+    "special_cause_concern": "special_cause_improvement",
+    "special_cause_neutral_high": "special_cause_neutral_low",
+    "special_cause_neutral_low": "special_cause_neutral_high",
+}
+
+
+def _cusum_side_types(sub: pd.DataFrame, row: Optional[Mapping[str, Any]], types: np.ndarray) -> tuple[str, str]:
+    """Point type of a signal of the upper sum and of the lower sum."""
+    improvement = None if row is None else row.get("improvement")
+    if improvement == "increase":
+        return "special_cause_improvement", "special_cause_concern"
+    if improvement == "decrease":
+        return "special_cause_concern", "special_cause_improvement"
+    if improvement == "neutral":
+        return "special_cause_neutral_high", "special_cause_neutral_low"
+    up, lo = _flags(sub, "rule_cusum_upper"), _flags(sub, "rule_cusum_lower")
+    high = next((str(t) for t in types[up & ~lo] if t != "common_cause"), None)
+    low = next((str(t) for t in types[lo & ~up] if t != "common_cause"), None)
+    if high is None and low is None:
+        return "special_cause_neutral_high", "special_cause_neutral_low"
+    return (high or _MIRROR[low]), (low or _MIRROR[high])  # type: ignore[index]
+
+
+def _icon_statistic(sub: pd.DataFrame, kind: str, y: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plotted statistic (and its centre) the latest point type refers to, for the
+    variation icon without a summary."""
+    if kind == "ewma":
+        return _as_float(sub, "ewma"), centre
+    if kind == "cusum":
+        upper_fired = _flags(sub, "rule_cusum_upper")
+        stat = np.where(upper_fired, _as_float(sub, "cusum_upper"), _as_float(sub, "cusum_lower"))
+        stat = np.where(np.isfinite(y), stat, np.nan)
+        return stat, np.zeros(len(sub))
+    return y, centre
+
+
 # --------------------------------------------------------------------- plot
 def plot_spc(
     frame: Any,
@@ -379,6 +549,8 @@ def plot_spc(
     value_name: Optional[str] = None,
     legend: bool = True,
     max_ticks: Optional[int] = None,
+    kind: Optional[str] = None,
+    centre_label: Optional[str] = None,
 ) -> Axes:
     """Draw one group's SPC chart the Making Data Count way.
 
@@ -389,18 +561,38 @@ def plot_spc(
         it the variation icon is read from the latest point and no assurance icon is drawn.
     group : which group to draw; required when the frame holds more than one.
     ax : draw into this Axes; by default a new 10 x 5.5 inch figure (constrained layout).
-    title : chart title; default ``"SPC chart of <value name> – <group>"``.
+    title : chart title; default ``"SPC chart of <value name> – <group>"`` (``"Run chart of"``,
+        ``"CUSUM of"``, ``"EWMA of"`` for those charts).
     percentage : percent axis labels; ``None`` = automatic (all values in [0, 1] and
-        target/limits within [-0.05, 1.05]).
-    icons : draw the variation (corner) and assurance (to its left) icons in the top right.
+        target/limits within [-0.05, 1.05]; never for CUSUM sums).
+    icons : draw the variation (corner) and assurance (to its left, only when the summary
+        has one) icons in the top right.
     show_2sigma : also draw the 2-sigma lines (dotted grey).
     value_name : the measure's name for the title and y-axis label.
     legend : draw the legend below the axes (``plot_grid`` draws one shared legend).
     max_ticks : at most this many date labels (default from the axes width).
+    kind : ``"shewhart"`` (alias ``"xmr"``), ``"run"``, ``"cusum"`` or ``"ewma"``; by default
+        read from the frame's columns (:func:`chart_kind`).
+    centre_label : legend name of the centre line; default ``"Median"`` for run charts (and
+        charts whose centre is each phase's median), ``"Mean"`` otherwise, ``"Zero"`` for CUSUM.
+
+    How each kind is drawn
+    ----------------------
+    * Limits that change from point to point within a phase (p, u, np, p′, u′ charts, Xbar
+      with varying subgroup sizes) are steps centred on the points; every line still stops
+      at the end of a phase.
+    * A phase whose Anhøj runs analysis signalled (``rule_runs``/``rule_crossings``) has its
+      centre line dashed red, as qicharts2 draws it ("Median – runs signal").
+    * Run charts: the values and the median only.
+    * CUSUM: the upper sum above zero and the lower sum below it, points coloured where that
+      side signalled, the decision interval ±H dashed, and a zero line.
+    * EWMA: the observations as faint grey points, the EWMA statistic as the main line with
+      points coloured by point type, and the time-varying limits as curves.
 
     Returns the Axes. See :func:`alt_text` for a text alternative of the chart.
     """
     frame, summary = _unpack(frame, summary)
+    kind = _resolve_kind(frame, kind)
     sub, group = _select_group(frame, group)
     row = _summary_row(summary, group)
     name = _value_name(frame, row, value_name)
@@ -414,47 +606,83 @@ def plot_spc(
     x, is_date, x_labels = _x_values(sub)
     y = _as_float(sub, "value")
     centre, lower, upper = (_as_float(sub, c) for c in ("centre", "lower", "upper"))
-    target = _as_float(sub, "target")
+    # a target is on the scale of the values: it has no place on the axis of the CUSUM sums
+    target = _as_float(sub, "target") if kind != "cusum" else np.full(len(sub), np.nan)
     types = _point_types(sub)
     phase_runs = _runs(sub["phase"].to_numpy())
 
     # ---- lines: limits, target, mean, value line (points on top), as NHSRplotthedots
-    def line(values: np.ndarray, gid: str, **kw: Any) -> Optional[Line2D]:
+    def line(values: np.ndarray, gid: str, steps: Optional[bool] = None, **kw: Any) -> Optional[Line2D]:
         if not np.isfinite(values).any():
             return None
-        xs, ys = _broken(x, values, phase_runs)
+        if steps is None:  # EWMA limits are smooth curves; other varying lines are steps
+            steps = kind != "ewma" and _varies(values, phase_runs)
+        xs, ys = (_stepped if steps else _broken)(x, values, phase_runs)
         (ln,) = ax.plot(xs, ys, gid=gid, **kw)
         return ln
 
+    limit_label = _DECISION_LABEL if kind == "cusum" else "Process limits"
     lim_kw = dict(color=_icons.COLOURS["limits"], linestyle="--", linewidth=_LINE_W, zorder=2)
-    upper_ln = line(upper, "qm-upper", label="Process limits", **lim_kw)
-    lower_ln = line(lower, "qm-lower", label="_nolegend_", **lim_kw)
+    upper_ln = line(upper, "qm-upper", label=limit_label, **lim_kw)
+    lower_ln = line(lower, "qm-lower", label="_nolegend_" if upper_ln is not None else limit_label, **lim_kw)
     sig2_ln = None
-    if show_2sigma:
+    if show_2sigma and kind != "cusum":
         s2 = dict(color=_icons.COLOURS["limits"], linestyle=":", linewidth=1.2, zorder=2)
         sig2_ln = line(_as_float(sub, "upper_2sigma"), "qm-upper_2sigma", label="2-sigma limits", **s2)
-        line(_as_float(sub, "lower_2sigma"), "qm-lower_2sigma", label="_nolegend_", **s2)
+        lower2 = line(_as_float(sub, "lower_2sigma"), "qm-lower_2sigma", label="_nolegend_", **s2)
+        sig2_ln = sig2_ln or lower2
     target_ln = None
     if np.isfinite(target).any():
         # a target is not recalculated at a rebase: one line, stepping where the target changes
         (target_ln,) = ax.plot(x, target, gid="qm-target", label="Target", color=_icons.COLOURS["target"],
                                linestyle="--", linewidth=_LINE_W, drawstyle="steps-mid", zorder=2.5)
-    mean_ln = line(centre, "qm-mean", label="Mean", color=_icons.COLOURS["mean"], linestyle="-",
-                   linewidth=_MEAN_W, zorder=3)
-    line(y, "qm-value", label="_nolegend_", color=_icons.COLOURS["value_line"], linestyle="-",
-         linewidth=_LINE_W, zorder=4, solid_capstyle="round")
+    mean_kw = dict(color=_icons.COLOURS["mean"], linestyle="-", linewidth=_MEAN_W, zorder=3)
+    signal_ln = None
+    if kind == "cusum":
+        centre_label = centre_label or "Zero"
+        mean_ln = line(centre, "qm-zero", label=centre_label, **mean_kw)
+    else:
+        if centre_label is None:
+            median = kind == "run" or (kind == "shewhart" and _centre_is_median(y, centre, phase_runs))
+            centre_label = "Median" if median else "Mean"
+        signalled = _runs_signal_mask(sub, phase_runs)
+        gid = "qm-median" if centre_label == "Median" else "qm-mean"
+        mean_ln = line(np.where(signalled, np.nan, centre), gid, label=centre_label, **mean_kw)
+        signal_ln = line(np.where(signalled, centre, np.nan), "qm-centre-runs-signal",
+                         label=f"{centre_label} \u2013 runs signal", color=RUNS_SIGNAL_COLOUR,
+                         linestyle=_RUNS_SIGNAL_DASHES, linewidth=_MEAN_W + 0.4, zorder=3)
 
-    # ---- points, one collection per legend entry
+    value_kw = dict(label="_nolegend_", color=_icons.COLOURS["value_line"], linestyle="-", linewidth=_LINE_W,
+                    zorder=4, solid_capstyle="round", steps=False)
     point_handles: dict[str, Any] = {}
-    ok = np.isfinite(y)
-    for key in _POINT_ORDER:
-        sel = ok & (np.char.startswith(types.astype(str), key) if key == "special_cause_neutral" else (types == key))
-        if not sel.any():
-            continue
-        colours = [POINT_COLOURS[t] for t in types[sel]]
-        label = LEGEND_LABELS["special_cause_neutral_high" if key == "special_cause_neutral" else key]
-        point_handles[key] = ax.scatter(x[sel], y[sel], s=_POINT_S, c=colours, marker="o", linewidths=0,
-                                        zorder=5, label=label, gid=f"qm-points-{key}")
+    extra_handles: list[Any] = []
+    if kind == "cusum":
+        cu, cl = _as_float(sub, "cusum_upper"), _as_float(sub, "cusum_lower")
+        line(cu, "qm-cusum-upper", **value_kw)
+        line(cl, "qm-cusum-lower", **value_kw)
+        high_t, low_t = _cusum_side_types(sub, row, types)
+        t_up = np.where(_flags(sub, "rule_cusum_upper"), high_t, "common_cause").astype(object)
+        t_lo = np.where(_flags(sub, "rule_cusum_lower"), low_t, "common_cause").astype(object)
+        _scatter_points(ax, np.concatenate([x, x]), np.concatenate([cu, cl]), np.concatenate([t_up, t_lo]),
+                        point_handles)
+        top_arrays = [cu, upper]
+        stat_arrays = [cu, cl]
+    elif kind == "ewma":
+        z = _as_float(sub, "ewma")
+        ok = np.isfinite(y)
+        if ok.any():
+            extra_handles.append(ax.scatter(x[ok], y[ok], s=_POINT_S * 0.5, c=_OBSERVATION_COLOUR, marker="o",
+                                            linewidths=0, alpha=0.7, zorder=3.5, label="Observation",
+                                            gid="qm-observations"))
+        line(z, "qm-ewma", **value_kw)
+        _scatter_points(ax, x, z, types, point_handles)
+        top_arrays = [y, z, upper, target]
+        stat_arrays = [y, z]
+    else:
+        line(y, "qm-value", **value_kw)
+        _scatter_points(ax, x, y, types, point_handles)
+        top_arrays = [y, upper, target] + ([_as_float(sub, "upper_2sigma")] if show_2sigma else [])
+        stat_arrays = [y]
 
     # ---- axes style: horizontal gridlines only, no box
     ax.grid(axis="y", color=_GRID_COLOUR, linewidth=0.6)
@@ -503,18 +731,21 @@ def plot_spc(
     rotated = is_date or x_labels is not None
 
     # ---- y axis
-    limit_arrays = [a for a in (lower, upper, target) if len(a)]
     if percentage is None:
-        percentage = _auto_percentage(y, limit_arrays)
+        if kind == "cusum":
+            percentage = False  # sums of deviations, not proportions
+        else:
+            percentage = all(_auto_percentage(s, [lower, upper, target]) for s in stat_arrays)
     if percentage:
         ax.yaxis.set_major_formatter(PercentAxisFormatter())
     else:
         ax.yaxis.set_major_formatter(NumberAxisFormatter())
-    ax.set_ylabel(name, color=_TEXT_COLOUR, fontsize=10, family=family)
+    ylabel = f"Cumulative sum ({name})" if kind == "cusum" else name
+    ax.set_ylabel(ylabel, color=_TEXT_COLOUR, fontsize=10, family=family)
 
     # ---- title
     if title is None:
-        title = f"SPC chart of {name}" + (f" \u2013 {group}" if group is not None else "")
+        title = f"{_TITLE_PREFIX[kind]} {name}" + (f" \u2013 {group}" if group is not None else "")
     if title:
         ax.set_title(title, loc="left", fontsize=12, fontweight="bold", color=_TEXT_COLOUR, family=family)
 
@@ -522,7 +753,7 @@ def plot_spc(
     if icons:
         variation = None if row is None else row.get("variation_icon")
         if _is_missing(variation):
-            variation = _variation_from_points(y, centre, types)
+            variation = _variation_from_points(*_icon_statistic(sub, kind, y, centre), types)
         assurance = None if row is None else row.get("assurance_icon")
         if _is_missing(assurance):
             assurance = None
@@ -539,13 +770,14 @@ def plot_spc(
             _icons.draw_icon(ax, str(assurance), "assurance", xc, -margin - size / 2, size, transform=corner)
             drawn += 1
         if drawn:
-            _make_headroom(ax, x, [y, upper, target] + ([_as_float(sub, "upper_2sigma")] if show_2sigma else []),
-                           icon_w_in=drawn * size + (drawn - 1) * gap + 2 * margin,
+            _make_headroom(ax, x, top_arrays, icon_w_in=drawn * size + (drawn - 1) * gap + 2 * margin,
                            icon_h_in=size + 2 * margin, width_in=width_in, height_in=height_in)
 
     # ---- legend at the bottom, no title
     if legend:
-        handles, labels = _legend_entries(point_handles, mean_ln, upper_ln or lower_ln, target_ln, sig2_ln)
+        handles, labels = _legend_entries(point_handles, [
+            (mean_ln, centre_label), (signal_ln, None), (upper_ln or lower_ln, limit_label), (sig2_ln, "2-sigma limits"),
+            (target_ln, None)] + [(h, None) for h in extra_handles])
         if handles:
             w_pt, h_pt = _text_extent_pt(tick_texts, 9)
             if rotated:
@@ -562,6 +794,20 @@ def plot_spc(
     if created:
         fig.set_facecolor("white")
     return ax
+
+
+def _scatter_points(ax: Axes, x: np.ndarray, y: np.ndarray, types: np.ndarray, handles: dict[str, Any]) -> None:
+    """Filled circles coloured by point type, one collection per legend entry."""
+    ok = np.isfinite(y)
+    names = types.astype(str)
+    for key in _POINT_ORDER:
+        sel = ok & (np.char.startswith(names, key) if key == "special_cause_neutral" else (names == key))
+        if not sel.any():
+            continue
+        colours = [POINT_COLOURS[str(t)] for t in names[sel]]
+        label = LEGEND_LABELS["special_cause_neutral_high" if key == "special_cause_neutral" else key]
+        handles[key] = ax.scatter(x[sel], y[sel], s=_POINT_S, c=colours, marker="o", linewidths=0,
+                                  zorder=5, label=label, gid=f"qm-points-{key}")
 
 
 def _legend_columns(labels: Sequence[str], width_in: float, fontsize: float = 9.0) -> int:
@@ -590,8 +836,10 @@ def _rotate_labels(ax: Axes) -> None:
         lab.set_rotation_mode("anchor")
 
 
-def _legend_entries(point_handles: Mapping[str, Any], mean_ln: Any, limit_ln: Any, target_ln: Any,
-                    sig2_ln: Any) -> tuple[list[Any], list[str]]:
+def _legend_entries(point_handles: Mapping[str, Any],
+                    lines: Sequence[tuple[Any, Optional[str]]]) -> tuple[list[Any], list[str]]:
+    """Point types first (MDC order), then the lines in the given order (label None: the
+    artist's own label)."""
     handles: list[Any] = []
     labels: list[str] = []
     for key in _POINT_ORDER:
@@ -599,10 +847,10 @@ def _legend_entries(point_handles: Mapping[str, Any], mean_ln: Any, limit_ln: An
         if h is not None:
             handles.append(h)
             labels.append(h.get_label())
-    for h in (mean_ln, limit_ln, sig2_ln, target_ln):
+    for h, label in lines:
         if h is not None:
             handles.append(h)
-            labels.append("Process limits" if h is limit_ln else h.get_label())
+            labels.append(label if label is not None else h.get_label())
     return handles, labels
 
 
@@ -678,9 +926,10 @@ def plot_grid(
     for k in range(len(groups), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     order = [LEGEND_LABELS[k] for k in ("common_cause", "special_cause_concern", "special_cause_improvement",
-                                         "special_cause_neutral_high")] + ["Mean", "Process limits",
-                                                                           "2-sigma limits", "Target"]
-    labels = [lab for lab in order if lab in merged]
+                                         "special_cause_neutral_high")]
+    order += ["Mean", "Median", "Zero", "Mean \u2013 runs signal", "Median \u2013 runs signal", "Process limits",
+              _DECISION_LABEL, "2-sigma limits", "Target", "Observation"]
+    labels = [lab for lab in order if lab in merged] + [lab for lab in merged if lab not in order]
     legend_kw = dict(ncol=_legend_columns(labels, panel_size[0] * ncols), frameon=False, prop={"family": _font_family(), "size": 9})
     handles = [merged[lab] for lab in labels]
     try:
@@ -712,6 +961,7 @@ def alt_text(
     group: Any = None,
     value_name: Optional[str] = None,
     percentage: bool = False,
+    kind: Optional[str] = None,
 ) -> str:
     """A short text alternative for one group's chart, e.g.
 
@@ -719,9 +969,12 @@ def alt_text(
     variation: special cause concern (low); assurance: consistently fails the target 0.95"
 
     `summary_row` is that group's row of ``SPCResult.summary()`` (a Series, a dict, or the
-    whole summary frame); the group is taken from it when `group` is not given.
+    whole summary frame); the group is taken from it when `group` is not given. Run charts,
+    CUSUM and EWMA charts are named as such (`kind`, by default read from the frame), and
+    charts with the Anhøj rules say whether the latest phase's runs analysis signalled.
     """
     frame, _ = _unpack(frame, None)
+    kind = _resolve_kind(frame, kind)
     if group is None and summary_row is not None and not isinstance(summary_row, pd.DataFrame):
         g = summary_row.get("group") if hasattr(summary_row, "get") else None
         group = None if _is_missing(g) else g
@@ -735,7 +988,7 @@ def alt_text(
     types = _point_types(sub)
     present = np.isfinite(y)
     n = int(present.sum())
-    parts = [f"SPC chart of {name}" + (f" for {group}" if group is not None else "")]
+    parts = [f"{_ALT_NOUN[kind]} of {name}" + (f" for {group}" if group is not None else "")]
 
     def where(i: int) -> str:
         if is_date:
@@ -761,11 +1014,14 @@ def alt_text(
 
     variation = None if row is None else row.get("variation_icon")
     if _is_missing(variation):
-        variation = _variation_from_points(y, centre, types)
+        variation = _variation_from_points(*_icon_statistic(sub, kind, y, centre), types)
     if variation is not None:
         clauses.append(f"variation: {_VARIATION_WORDS.get(str(variation), str(variation))}")
+    if n and ("rule_runs" in sub.columns or "rule_crossings" in sub.columns):
+        signalled = _runs_signal_mask(sub, _runs(sub["phase"].to_numpy()))
+        clauses.append("runs signal in the latest phase" if signalled[-1] else "no runs signal in the latest phase")
 
-    tgt = _as_float(sub, "target")
+    tgt = _as_float(sub, "target") if kind != "cusum" else np.full(len(sub), np.nan)
     if row is not None and "target" in row and not _is_missing(row.get("target")):
         target_value = float(row["target"])
     else:

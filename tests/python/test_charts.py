@@ -259,3 +259,25 @@ def test_bad_subgroups_and_charts() -> None:
         qm.spc(df, value="x", chart="i", rules=["shift", "sideways"])
     with pytest.raises(ValueError, match="options: unknown cusum option 'kk'"):
         qm.spc(df, value="x", chart="cusum", options={"kk": 1})
+
+
+def test_variation_charts_treat_less_variation_as_better() -> None:
+    # an MR chart of a series with one jump: the large moving range is a concern, whatever the
+    # measure's own direction
+    y = np.r_[np.tile([10.0, 11.0], 10), [30.0], np.tile([10.0, 11.0], 10)]
+    res = qm.spc(y, chart="mr", preset="shewhart", improvement="increase")
+    f = res.frame
+    assert f["rule_outside_limits"].iloc[20]
+    assert f["point_type"].iloc[20] == "special_cause_concern"
+    assert res.summary()["improvement"].iloc[0] == "decrease"
+
+
+def test_ratio_chart_names_numerator_and_denominator() -> None:
+    ref = read_reference("ae_rrk_type1_performance_p.qicharts2.csv")
+    res = qm.spc(ref, value="y.sum", denominator="n", date="x", chart="p", preset="qicharts2")
+    assert res.value_name == "y.sum / n"
+
+
+def test_time_weighted_charts_name_the_unsupported_argument() -> None:
+    with pytest.raises(ValueError, match="exclude: exclusions are not supported for the cusum chart"):
+        qm.spc(np.arange(20.0), chart="cusum", exclude=[3])

@@ -1,7 +1,8 @@
 """Making Data Count charts and icons (python/qualitymetrics/plotting.py, icons.py).
 
 Frames are built by hand with the columns of ``SPCResult.frame`` / ``.summary()``, so
-these tests do not need the compiled core.
+these tests do not need the compiled core; the tests of the other chart kinds (p, Xbar,
+run, CUSUM, EWMA) at the end draw real ``qm.spc`` results and are skipped without it.
 """
 from __future__ import annotations
 
@@ -527,5 +528,268 @@ def test_chart_renders_to_png(tmp_path):
     types_ = {3: "special_cause_improvement", 4: "special_cause_improvement", 20: "special_cause_concern"}
     ax = plotting.plot_spc(make_frame(types=types_), make_summary(), value_name="performance")
     out = tmp_path / "chart.png"
+    ax.figure.savefig(out, dpi=60)
+    assert out.stat().st_size > 5000
+
+
+# ====================================================== every chart kind (real qm.spc results)
+# These use the compiled core: each chart is built by qm.spc on real A&E data (RRK type 1
+# four-hour performance, the qicharts2 reference file), then drawn by SPCResult.plot().
+def _xnum(ax, dates) -> np.ndarray:
+    return np.asarray(ax.convert_xunits(np.asarray(dates)), dtype=float)
+
+
+@pytest.fixture(scope="module")
+def qm():
+    return pytest.importorskip("qualitymetrics", reason="needs the compiled qualitymetrics._core")
+
+
+@pytest.fixture(scope="module")
+def rrk():
+    return pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "ae" /
+                       "ae_rrk_type1_performance_p.qicharts2.csv")
+
+
+def _steps_of(ax, line, frame_x, frame_y, runs):
+    """Assert `line` draws frame_y as steps centred on the points, one run per phase."""
+    x = _xnum(ax, line.get_xdata())
+    y = np.asarray(line.get_ydata(), dtype=float)
+    pieces = finite_runs(y)
+    assert len(pieces) == len(runs)
+    for (a, b), (p0, p1) in zip(runs, pieces):
+        xs, ys = x[p0:p1], y[p0:p1]
+        assert len(xs) == 2 * (b - a)  # two vertices per point: a horizontal step
+        np.testing.assert_allclose(ys[0::2], frame_y[a:b])
+        np.testing.assert_allclose(ys[1::2], frame_y[a:b])
+        assert xs[0] == frame_x[a] and xs[-1] == frame_x[b - 1]  # starts and stops at the phase's own points
+        mids = (frame_x[a:b - 1] + frame_x[a + 1:b]) / 2
+        np.testing.assert_allclose(xs[1:-1:2], mids)  # the level changes half-way between points
+        np.testing.assert_allclose(xs[2::2], mids)
+
+
+def test_p_chart_variable_limits_are_steps_and_runs_signal_dashes_the_centre(qm, rrk):
+    res = qm.spc(rrk, value="y.sum", denominator="n", date="x", chart="p", preset="qicharts2")
+    f = res.frame.reset_index(drop=True)
+    assert f["upper"].nunique() > 1  # limits differ point to point (n varies)
+    ax = res.plot()
+    xnum = _xnum(ax, f["date"])
+    for gid, col in (("qm-upper", "upper"), ("qm-lower", "lower")):
+        ln = gid_line(ax, gid)
+        _steps_of(ax, ln, xnum, f[col].to_numpy(), [(0, len(f))])
+        assert ln.get_linestyle() == "--" and to_hex(ln.get_color()) == GREY
+    # the whole phase signalled (longest run 20 > 8): the centre is dash-dotted red, no plain mean
+    assert bool(res.summary()["runs_signal"].iloc[0])
+    assert not [ln for ln in ax.get_lines() if ln.get_gid() in ("qm-mean", "qm-median")]
+    sig = gid_line(ax, "qm-centre-runs-signal")
+    assert to_hex(sig.get_color()) == plotting.RUNS_SIGNAL_COLOUR.lower()
+    assert sig.get_linestyle() == "--"
+    dashes = getattr(sig, "_unscaled_dash_pattern", (0, (1, 1, 1, 1)))[1]
+    assert len(dashes) == 4  # dash-dot: told apart from the target's plain dashes
+    assert len(sig.get_xdata()) == len(f)  # a constant centre is a straight line, not steps
+    np.testing.assert_allclose(np.asarray(sig.get_ydata(), dtype=float), f["centre"])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Mean \u2013 runs signal" in legend and "Process limits" in legend
+    # percentages, the measure's name, and only the variation icon (no target: no assurance)
+    ax.figure.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+    assert ax.get_title(loc="left") == "SPC chart of y.sum"
+    assert [a.get_label() for a in icon_axes(ax, "variation")] == ["qm-variation-icon:concern_low"]
+    assert icon_axes(ax, "assurance") == []
+    # points coloured by the frame's point types
+    colours = {to_hex(c) for coll in ax.collections for c in coll.get_facecolors()}
+    assert colours == {BLUE, ORANGE, GREY}
+
+
+def test_variable_limits_still_break_at_a_rebase(qm, rrk):
+    res = qm.spc(rrk, value="y.sum", denominator="n", date="x", chart="p", rebase=["2017-10-01"])
+    f = res.frame.reset_index(drop=True)
+    ax = res.plot()
+    xnum = _xnum(ax, f["date"])
+    runs = [(0, 18), (18, 36)]
+    assert (f["phase"].to_numpy() == np.repeat([0, 1], 18)).all()
+    for gid, col in (("qm-upper", "upper"), ("qm-lower", "lower")):
+        _steps_of(ax, gid_line(ax, gid), xnum, f[col].to_numpy(), runs)
+    mean = gid_line(ax, "qm-mean")  # MDC rules: no runs analysis, the plain black mean
+    assert len(finite_runs(mean.get_ydata())) == 2 and mean.get_linestyle() == "-"
+    assert to_hex(mean.get_color()) == "#000000"
+    assert not [ln for ln in ax.get_lines() if ln.get_gid() == "qm-centre-runs-signal"]
+
+
+def test_xbar_chart_with_varying_subgroup_sizes_steps(qm):
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(2, 9, 25)
+    df = pd.DataFrame({"day": np.repeat(pd.date_range("2024-01-01", periods=25), sizes),
+                       "y": rng.normal(10.0, 1.0, int(sizes.sum()))})
+    for dispersion in (False, True):
+        res = qm.spc(df, value="y", date="day", chart="xbar_s", dispersion=dispersion)
+        f = res.frame.reset_index(drop=True)
+        assert (f["n"].to_numpy() == sizes).all()
+        ax = res.plot()
+        xnum = _xnum(ax, f["date"])
+        _steps_of(ax, gid_line(ax, "qm-upper"), xnum, f["upper"].to_numpy(), [(0, 25)])
+        assert len(gid_line(ax, "qm-mean").get_xdata()) == 25  # constant centre: plain line
+        assert len(gid_line(ax, "qm-value").get_xdata()) == 25  # the values are never stepped
+
+
+def test_run_chart_shows_the_median_only_dashed_where_the_runs_signal_fired(qm, rrk):
+    res = qm.spc(rrk, value="y", date="x", chart="run", preset="qicharts2", rebase=["2017-10-01"])
+    assert res.phases()["runs_signal"].tolist() == [False, True]
+    f = res.frame.reset_index(drop=True)
+    assert f["lower"].isna().all() and f["upper"].isna().all()
+    assert plotting.chart_kind(f) == "run"
+    ax = res.plot()
+    gids = {ln.get_gid() for ln in ax.get_lines()}
+    assert not gids & {"qm-upper", "qm-lower", "qm-mean", "qm-upper_2sigma", "qm-target"}
+    median = gid_line(ax, "qm-median")  # phase 0: no signal, solid black
+    assert median.get_label() == "Median" and median.get_linestyle() == "-"
+    assert to_hex(median.get_color()) == "#000000"
+    y = np.asarray(median.get_ydata(), dtype=float)
+    assert finite_runs(y) == [(0, 18)]
+    np.testing.assert_allclose(y[:18], f["centre"].iloc[:18])
+    assert f["centre"].iloc[0] == pytest.approx(f["value"].iloc[:18].median())
+    sig = gid_line(ax, "qm-centre-runs-signal")  # phase 1 signalled
+    ys = np.asarray(sig.get_ydata(), dtype=float)
+    (a, b), = finite_runs(ys)
+    np.testing.assert_allclose(ys[a:b], f["centre"].iloc[18:])
+    assert sig.get_label() == "Median \u2013 runs signal"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Common cause", "Median", "Median \u2013 runs signal"]
+    assert ax.get_title(loc="left") == "Run chart of y"
+    assert len(icon_axes(ax, "variation")) == 1 and icon_axes(ax, "assurance") == []
+    text = plotting.alt_text(res.frame, res.summary(), value_name="y")
+    assert text.startswith("Run chart of y, 36 points from Apr 2016 to Mar 2019, rebased at Oct 2017; ")
+    assert "; runs signal in the latest phase; " in text
+
+
+def test_run_chart_without_runs_rules_and_g_chart_median(qm, rrk):
+    ax = qm.spc(rrk, value="y", date="x", chart="run").plot()  # MDC rules: no runs analysis
+    assert gid_line(ax, "qm-median").get_label() == "Median"
+    assert not [ln for ln in ax.get_lines() if ln.get_gid() == "qm-centre-runs-signal"]
+    # the g chart's centre line is the median (qicharts2's convention): named so
+    g = pd.Series(np.random.default_rng(3).geometric(0.05, 30).astype(float))
+    res = qm.spc(g, chart="g")
+    assert res.frame["centre"].iloc[0] == g.median() != g.mean()
+    ax = res.plot()
+    assert gid_line(ax, "qm-median").get_label() == "Median"
+    assert "Process limits" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_cusum_draws_two_sided_sums_with_the_decision_interval(qm, rrk):
+    res = qm.spc(rrk, value="y", date="x", chart="cusum", fix_after=12, target=0.95)
+    f = res.frame.reset_index(drop=True)
+    h = float(f["upper"].iloc[0])
+    assert h > 0 and (f["lower"] == -h).all()
+    ax = res.plot()
+    assert plotting.chart_kind(f) == "cusum"
+    assert ax.get_title(loc="left") == "CUSUM of y"
+    xnum = _xnum(ax, f["date"])
+    upper_sum, lower_sum = gid_line(ax, "qm-cusum-upper"), gid_line(ax, "qm-cusum-lower")
+    np.testing.assert_allclose(np.asarray(upper_sum.get_ydata(), dtype=float), f["cusum_upper"])
+    np.testing.assert_allclose(np.asarray(lower_sum.get_ydata(), dtype=float), f["cusum_lower"])
+    assert (np.asarray(upper_sum.get_ydata()) >= 0).all() and (np.asarray(lower_sum.get_ydata()) <= 0).all()
+    for ln in (upper_sum, lower_sum):
+        assert to_hex(ln.get_color()) == GREY and ln.get_linestyle() == "-"
+    # ±H dashed, zero solid black
+    for gid, level in (("qm-upper", h), ("qm-lower", -h)):
+        ln = gid_line(ax, gid)
+        assert ln.get_linestyle() == "--" and np.allclose(np.asarray(ln.get_ydata(), dtype=float), level)
+    zero = gid_line(ax, "qm-zero")
+    assert zero.get_linestyle() == "-" and to_hex(zero.get_color()) == "#000000"
+    assert np.allclose(np.asarray(zero.get_ydata(), dtype=float), 0.0)
+    # the target is a value, not a sum: no target line on the CUSUM axis
+    assert not [ln for ln in ax.get_lines() if ln.get_gid() == "qm-target"]
+    # points on both sums, coloured where that side signalled (the lower sum: concern, as
+    # higher performance is better)
+    fired_low = f["rule_cusum_lower"].to_numpy()
+    assert fired_low.sum() == 4 and not f["rule_cusum_upper"].any()
+    points = [(xv, yv, to_hex(c)) for coll in ax.collections
+              for (xv, yv), c in zip(coll.get_offsets(), coll.get_facecolors())]
+    assert len(points) == 2 * len(f)
+    orange = sorted((xv, yv) for xv, yv, c in points if c == ORANGE)
+    assert orange == sorted(zip(xnum[fired_low], f["cusum_lower"].to_numpy()[fired_low]))
+    assert all(c == GREY for xv, yv, c in points if (xv, yv) not in orange)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Common cause", "Special cause \u2013 concern", "Zero", "Decision interval (\u00b1H)"]
+    # the variation icon from the summary; no assurance icon (the summary has none)
+    assert res.summary()["assurance_icon"].isna().all()
+    assert [a.get_label() for a in icon_axes(ax, "variation")] == ["qm-variation-icon:concern_low"]
+    assert icon_axes(ax, "assurance") == []
+    ax.figure.canvas.draw()
+    assert not any(t.get_text().endswith("%") for t in ax.get_yticklabels())
+    assert plotting.alt_text(res.frame, res.summary(), value_name="y").startswith("CUSUM chart of y, 36 points")
+
+
+def test_cusum_signal_colours_without_summary_follow_the_side(qm, rrk):
+    res = qm.spc(rrk, value="y", date="x", chart="cusum", fix_after=12, improvement="decrease")
+    ax = plotting.plot_spc(res.frame)  # no summary: directions read from the point types
+    colours = {to_hex(c) for coll in ax.collections for c in coll.get_facecolors()}
+    assert colours == {GREY, BLUE}  # falling performance is an improvement here
+    (var_ax,) = icon_axes(ax, "variation")
+    assert var_ax.get_label() == "qm-variation-icon:improvement_low"
+
+
+def test_ewma_draws_observations_faint_and_limits_as_curves(qm, rrk):
+    res = qm.spc(rrk, value="y", date="x", chart="ewma", fix_after=12)
+    f = res.frame.reset_index(drop=True)
+    ax = res.plot()
+    assert plotting.chart_kind(f) == "ewma"
+    assert ax.get_title(loc="left") == "EWMA of y"
+    xnum = _xnum(ax, f["date"])
+    (obs,) = [c for c in ax.collections if c.get_gid() == "qm-observations"]
+    np.testing.assert_allclose(obs.get_offsets()[:, 1], f["value"])
+    assert {to_hex(c) for c in obs.get_facecolors()} == {"#bfbfbf"} and obs.get_alpha() < 1
+    main = gid_line(ax, "qm-ewma")
+    np.testing.assert_allclose(np.asarray(main.get_ydata(), dtype=float), f["ewma"])
+    assert main.get_zorder() > obs.get_zorder()
+    # time-varying limits: curves through every point (no steps)
+    assert f["upper"].nunique() > 1
+    for gid, col in (("qm-upper", "upper"), ("qm-lower", "lower")):
+        ln = gid_line(ax, gid)
+        assert len(ln.get_xdata()) == len(f) and ln.get_linestyle() == "--"
+        np.testing.assert_allclose(np.asarray(ln.get_ydata(), dtype=float), f[col])
+        np.testing.assert_allclose(_xnum(ax, ln.get_xdata()), xnum)
+    # points of the EWMA statistic, coloured by point type
+    concern = f["point_type"].to_numpy() == "special_cause_concern"
+    assert concern.sum() == 5
+    (orange,) = [c for c in ax.collections if c.get_gid() == "qm-points-special_cause_concern"]
+    np.testing.assert_allclose(orange.get_offsets()[:, 1], f["ewma"].to_numpy()[concern])
+    assert {to_hex(c) for c in orange.get_facecolors()} == {ORANGE}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Common cause", "Special cause \u2013 concern", "Mean", "Process limits", "Observation"]
+    ax.figure.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+
+
+def test_chart_kind_from_columns_and_kind_argument(qm, rrk):
+    assert plotting.chart_kind(make_frame()) == "shewhart"
+    run = make_frame()
+    run[["lower", "upper"]] = np.nan
+    assert plotting.chart_kind(run) == "run"
+    assert plotting.plot_spc(run).get_title(loc="left") == "Run chart of value"
+    assert plotting.plot_spc(make_frame(), kind="xmr").get_title(loc="left") == "SPC chart of value"
+    with pytest.raises(ValueError, match="kind"):
+        plotting.plot_spc(make_frame(), kind="pareto")
+    with pytest.raises(ValueError, match="cusum_upper"):
+        plotting.plot_spc(make_frame(), kind="cusum")
+
+
+def test_grid_of_cusum_charts_shares_one_legend(qm):
+    df = qm.data.ae_performance("1")
+    df = df[df["org_code"].isin(["RRK", "RJ1", "RA7"])]
+    res = qm.spc(df, value="performance", date="period", group="org_code", chart="cusum", fix_after=12)
+    fig = plotting.plot_grid(res.frame, res.summary(), ncols=3)
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Zero" in texts and "Decision interval (\u00b1H)" in texts
+    assert texts.index("Zero") < texts.index("Decision interval (\u00b1H)")
+
+
+@pytest.mark.parametrize("chart", ["p", "run", "cusum", "ewma", "u", "xmr"])
+def test_every_kind_renders_to_png(qm, rrk, chart, tmp_path):
+    kw = dict(value="y.sum", denominator="n") if chart in ("p", "u") else dict(value="y")
+    if chart in ("cusum", "ewma"):
+        kw["fix_after"] = 12
+    res = qm.spc(rrk, date="x", chart=chart, preset="qicharts2" if chart != "xmr" else "mdc", **kw)
+    ax = res.plot()
+    out = tmp_path / f"{chart}.png"
     ax.figure.savefig(out, dpi=60)
     assert out.stat().st_size > 5000
