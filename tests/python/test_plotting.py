@@ -592,7 +592,7 @@ def test_p_chart_variable_limits_are_steps_and_runs_signal_dashes_the_centre(qm,
     # percentages, the measure's name, and only the variation icon (no target: no assurance)
     ax.figure.canvas.draw()
     assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
-    assert ax.get_title(loc="left") == "SPC chart of y.sum"
+    assert ax.get_title(loc="left") == "SPC chart of y.sum / n"
     assert [a.get_label() for a in icon_axes(ax, "variation")] == ["qm-variation-icon:concern_low"]
     assert icon_axes(ax, "assurance") == []
     # points coloured by the frame's point types
