@@ -14,11 +14,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <numeric>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +28,8 @@
 
 #include <qm/assurance/assurance.hpp>
 
+#include "test_csv.hpp"
+
 namespace {
 
 using namespace qm::assurance;
@@ -37,63 +37,10 @@ namespace st = qm::stats;
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
 // ------------------------------------------------------------------ reference files
-struct Table {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> comments;
-    std::size_t col(const std::string& name) const {
-        auto it = std::find(header.begin(), header.end(), name);
-        if (it == header.end()) throw std::runtime_error("no column " + name);
-        return static_cast<std::size_t>(it - header.begin());
-    }
-    std::vector<double> num(const std::string& name) const {
-        std::vector<double> out;
-        const std::size_t c = col(name);
-        for (const auto& r : rows) out.push_back(r[c].empty() || r[c] == "NA" ? NaN : std::stod(r[c]));
-        return out;
-    }
-    std::vector<std::string> str(const std::string& name) const {
-        std::vector<std::string> out;
-        const std::size_t c = col(name);
-        for (const auto& r : rows) out.push_back(r[c]);
-        return out;
-    }
-    /// A number from a "# name = value; ..." comment line.
-    double meta(const std::string& name) const {
-        for (const auto& c : comments) {
-            const auto p = c.find(name + " = ");
-            if (p != std::string::npos) return std::stod(c.substr(p + name.size() + 3));
-        }
-        throw std::runtime_error("no metadata " + name);
-    }
-};
+using qm_test::Csv;
 
-std::vector<std::string> split_csv(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool quoted = false;
-    for (char ch : line) {
-        if (ch == '"') quoted = !quoted;
-        else if (ch == ',' && !quoted) { out.push_back(cur); cur.clear(); }
-        else if (ch != '\r') cur += ch;
-    }
-    out.push_back(cur);
-    return out;
-}
-
-Table read_table(const std::string& name) {
-    std::ifstream in(std::string(QM_REFERENCE_DIR) + "/assurance/" + name);
-    if (!in) throw std::runtime_error("cannot open reference file " + name);
-    Table t;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        if (line[0] == '#') { t.comments.push_back(line); continue; }
-        if (t.header.empty()) t.header = split_csv(line);
-        else t.rows.push_back(split_csv(line));
-    }
-    return t;
-}
+/// tests/reference/assurance/`name`.
+Csv read_table(const std::string& name) { return qm_test::read_reference("assurance/" + name); }
 
 template <class F>
 std::string expect_invalid(F&& f, const std::string& needle) {
@@ -138,9 +85,9 @@ std::string phe_label(FunnelBand b) {
 
 TEST(Intervals, WilsonAndByarMatchPheTestVectors) {
     // PHEindicatormethods testdata_Byars_Wilson.xlsx (Excel-computed by PHE).
-    const Table t = read_table("phe_byar_wilson.csv");
-    const auto x = t.num("x"), n = t.num("n"), lo = t.num("lowercl"), hi = t.num("uppercl");
-    const auto conf = t.str("confidence"), method = t.str("method");
+    const Csv t = read_table("phe_byar_wilson.csv");
+    const auto x = t.column("x"), n = t.column("n"), lo = t.column("lowercl"), hi = t.column("uppercl");
+    const auto conf = t.strings("confidence"), method = t.strings("method");
     ASSERT_EQ(t.rows.size(), 13u);
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const double c = conf[i] == "95%" ? 0.95 : 0.998;
@@ -214,9 +161,9 @@ TEST(Intervals, BadInputIsNamed) {
 
 TEST(Compare, MeansMatchPheTestVectors) {
     // PHEindicatormethods testdata_Mean.xlsx: Student's t intervals.
-    const Table in = read_table("phe_mean_input.csv"), out = read_table("phe_mean_results.csv");
-    const auto area = in.str("area");
-    const auto values = in.num("values");
+    const Csv in = read_table("phe_mean_input.csv"), out = read_table("phe_mean_results.csv");
+    const auto area = in.strings("area");
+    const auto values = in.column("values");
     std::vector<std::size_t> offsets = {0};
     for (std::size_t i = 1; i < area.size(); ++i)
         if (area[i] != area[i - 1]) offsets.push_back(i);
@@ -230,8 +177,8 @@ TEST(Compare, MeansMatchPheTestVectors) {
     const CompareInput input{.numerator = all_values, .offsets = offsets, .benchmark = std::span<const double>(&bm, 1)};
     const auto r = compare(input, {.statistic = Statistic::mean});
     ASSERT_EQ(r.value.size(), 3u);
-    const auto v = out.num("value"), l95 = out.num("lower95_0cl"), u95 = out.num("upper95_0cl"),
-               l998 = out.num("lower99_8cl"), u998 = out.num("upper99_8cl"), sd = out.num("stdev");
+    const auto v = out.column("value"), l95 = out.column("lower95_0cl"), u95 = out.column("upper95_0cl"),
+               l998 = out.column("lower99_8cl"), u998 = out.column("upper99_8cl"), sd = out.column("stdev");
     for (std::size_t g = 0; g < 3; ++g) {
         expect_rel(r.value[g], v[g], 1e-13, "mean");
         expect_rel(r.denominator[g], sd[g], 1e-12, "sd");
@@ -249,9 +196,9 @@ const std::vector<double> esp2013 = {5000, 5500, 5500, 5500, 6000, 6000, 6500, 7
 TEST(Compare, DsrDobsonMatchesPheTestVectorsAndSuppressesBelowTenEvents) {
     // PHEindicatormethods testdata_DSR_ISR.xlsx: DSRs per 10,000 and per 100,000 with Dobson CIs;
     // testdata_tiny has 9 events: "dsr NA for total count < 10".
-    const Table in = read_table("phe_dsr_input.csv"), out = read_table("phe_dsr_results.csv");
-    const auto area = in.str("area");
-    const auto x = in.num("count"), n = in.num("pop");
+    const Csv in = read_table("phe_dsr_input.csv"), out = read_table("phe_dsr_results.csv");
+    const auto area = in.strings("area");
+    const auto x = in.column("count"), n = in.column("pop");
     std::vector<double> w;
     std::vector<std::size_t> offsets = {0};
     for (std::size_t i = 0; i < area.size(); ++i) {
@@ -268,12 +215,12 @@ TEST(Compare, DsrDobsonMatchesPheTestVectorsAndSuppressesBelowTenEvents) {
         const std::size_t row0 = mult == 1e4 ? 0 : 4;
         for (std::size_t g = 0; g < 3; ++g) {
             const std::size_t k = row0 + g;
-            expect_rel(r.numerator[g], out.num("total_count")[k], 0, "total count");
-            expect_rel(r.value[g], out.num("value")[k], 1e-12, "dsr");
-            expect_rel(r.lower_95[g], out.num("lower95_0cl")[k], 1e-12, "lower95");
-            expect_rel(r.upper_95[g], out.num("upper95_0cl")[k], 1e-12, "upper95");
-            expect_rel(r.lower_998[g], out.num("lower99_8cl")[k], 1e-12, "lower998");
-            expect_rel(r.upper_998[g], out.num("upper99_8cl")[k], 1e-12, "upper998");
+            expect_rel(r.numerator[g], out.column("total_count")[k], 0, "total count");
+            expect_rel(r.value[g], out.column("value")[k], 1e-12, "dsr");
+            expect_rel(r.lower_95[g], out.column("lower95_0cl")[k], 1e-12, "lower95");
+            expect_rel(r.upper_95[g], out.column("upper95_0cl")[k], 1e-12, "upper95");
+            expect_rel(r.lower_998[g], out.column("lower99_8cl")[k], 1e-12, "lower998");
+            expect_rel(r.upper_998[g], out.column("upper99_8cl")[k], 1e-12, "upper998");
         }
         EXPECT_EQ(r.status[2], CompareStatus::too_few_events);
         EXPECT_EQ(r.comparison[2], TwoLevelComparison::not_compared);
@@ -284,9 +231,9 @@ TEST(Compare, DsrDobsonMatchesPheTestVectorsAndSuppressesBelowTenEvents) {
 TEST(Compare, IndirectlyStandardisedRatiosAndRatesMatchPhe) {
     // PHEindicatormethods testdata_DSR_ISR.xlsx testresults_ISR: O/E with exact (< 10) or Byar CIs,
     // × 100 (ratio), × reference rate (indirectly standardised rate).
-    const Table t = read_table("phe_isr_results.csv");
-    const auto O = t.num("observed"), E = t.num("expected"), ref = t.num("ref_rate"), v = t.num("value");
-    const auto stat = t.str("statistic");
+    const Csv t = read_table("phe_isr_results.csv");
+    const auto O = t.column("observed"), E = t.column("expected"), ref = t.column("ref_rate"), v = t.column("value");
+    const auto stat = t.strings("statistic");
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const double mult = std::isnan(ref[i]) ? (stat[i].find("x 100") != std::string::npos ? 100.0 : 1.0) : ref[i];
         const double bm = mult;
@@ -294,10 +241,10 @@ TEST(Compare, IndirectlyStandardisedRatiosAndRatesMatchPhe) {
                                 .benchmark = std::span<const double>(&bm, 1)},
                                {.statistic = Statistic::ratio, .multiplier = mult});
         expect_rel(r.value[0], v[i], 1e-12, "value row " + std::to_string(i));
-        expect_rel(r.lower_95[0], t.num("lower95_0cl")[i], 1e-12, "lower95 row " + std::to_string(i));
-        expect_rel(r.upper_95[0], t.num("upper95_0cl")[i], 1e-12, "upper95 row " + std::to_string(i));
-        expect_rel(r.lower_998[0], t.num("lower99_8cl")[i], 1e-12, "lower998 row " + std::to_string(i));
-        expect_rel(r.upper_998[0], t.num("upper99_8cl")[i], 1e-12, "upper998 row " + std::to_string(i));
+        expect_rel(r.lower_95[0], t.column("lower95_0cl")[i], 1e-12, "lower95 row " + std::to_string(i));
+        expect_rel(r.upper_95[0], t.column("upper95_0cl")[i], 1e-12, "upper95 row " + std::to_string(i));
+        expect_rel(r.lower_998[0], t.column("lower99_8cl")[i], 1e-12, "lower998 row " + std::to_string(i));
+        expect_rel(r.upper_998[0], t.column("upper99_8cl")[i], 1e-12, "upper998 row " + std::to_string(i));
     }
 }
 
@@ -526,19 +473,19 @@ TEST(Funnel, Spiegelhalter2005WorkedExampleOnAeData) {
     // tests/reference/assurance/funnel_spiegelhalter_ae.csv: four-hour breaches / attendances for
     // 134 type-1 A&E departments, March 2019; exact binomial limits, arcsine z, 10% winsorised φ,
     // DerSimonian–Laird τ², additive and multiplicative adjusted limits (40-digit computation).
-    const Table t = read_table("funnel_spiegelhalter_ae.csv");
-    const auto O = t.num("breaches"), N = t.num("attendances");
+    const Csv t = read_table("funnel_spiegelhalter_ae.csv");
+    const auto O = t.column("breaches"), N = t.column("attendances");
     const FunnelOptions base;  // spiegelhalter: exact, arcsine, winsorise 10%, additive
     const auto exact = funnel(O, N, {.overdispersion = Overdispersion::none});
     const auto add = funnel(O, N, base);
     const auto mult = funnel(O, N, {.overdispersion = Overdispersion::multiplicative});
-    expect_rel(add.model.target, t.meta("target"), 1e-14, "target");
-    expect_rel(add.model.phi, t.meta("phi"), 1e-12, "phi");
-    expect_rel(add.model.tau2, t.meta("tau2"), 1e-11, "tau2");
+    expect_rel(add.model.target, t.comment_number("target"), 1e-14, "target");
+    expect_rel(add.model.phi, t.comment_number("phi"), 1e-12, "phi");
+    expect_rel(add.model.tau2, t.comment_number("tau2"), 1e-11, "tau2");
     EXPECT_EQ(add.model.status, DispersionStatus::adjusted);
     EXPECT_EQ(add.model.n_used, 134u);
-    const auto z = t.num("z"), za = t.num("z_additive"), zm = t.num("z_multiplicative");
-    const auto trimmed = t.num("trimmed");
+    const auto z = t.column("z"), za = t.column("z_additive"), zm = t.column("z_multiplicative");
+    const auto trimmed = t.column("trimmed");
     const char* sets[3][2] = {{"exact", ""}, {"additive", ""}, {"multiplicative", ""}};
     const FunnelResult* res[3] = {&exact, &add, &mult};
     for (std::size_t i = 0; i < O.size(); ++i) {
@@ -548,11 +495,11 @@ TEST(Funnel, Spiegelhalter2005WorkedExampleOnAeData) {
         EXPECT_EQ(add.trimmed[i], trimmed[i]);
         for (int s = 0; s < 3; ++s) {
             const std::string p = sets[s][0];
-            expect_rel(res[s]->lower_95[i], t.num(p + "_lower_95")[i], 1e-11, p + " lower_95");
-            expect_rel(res[s]->upper_95[i], t.num(p + "_upper_95")[i], 1e-11, p + " upper_95");
-            expect_rel(res[s]->lower_998[i], t.num(p + "_lower_998")[i], 1e-11, p + " lower_998");
-            expect_rel(res[s]->upper_998[i], t.num(p + "_upper_998")[i], 1e-11, p + " upper_998");
-            EXPECT_EQ(band_name(res[s]->band[i]), t.str(p + "_band")[i]) << p << " row " << i;
+            expect_rel(res[s]->lower_95[i], t.column(p + "_lower_95")[i], 1e-11, p + " lower_95");
+            expect_rel(res[s]->upper_95[i], t.column(p + "_upper_95")[i], 1e-11, p + " upper_95");
+            expect_rel(res[s]->lower_998[i], t.column(p + "_lower_998")[i], 1e-11, p + " lower_998");
+            expect_rel(res[s]->upper_998[i], t.column(p + "_upper_998")[i], 1e-11, p + " upper_998");
+            EXPECT_EQ(band_name(res[s]->band[i]), t.strings(p + "_band")[i]) << p << " row " << i;
         }
     }
     // the dispersion test: φ = 490 on 133 degrees of freedom
@@ -563,23 +510,23 @@ TEST(Funnel, ShmiBandingOnAeData) {
     // tests/reference/assurance/funnel_shmi_ae.csv: the SHMI method (log scale, 10% truncation,
     // additive random effects, 95% limits; band 1 = higher than expected, 3 = lower) for
     // admissions against expected admissions, 134 trusts.
-    const Table t = read_table("funnel_shmi_ae.csv");
-    const auto O = t.num("observed"), E = t.num("expected");
+    const Csv t = read_table("funnel_shmi_ae.csv");
+    const auto O = t.column("observed"), E = t.column("expected");
     const auto r = funnel(O, E, funnel_preset("shmi", FunnelType::ratio));
-    expect_rel(r.model.phi, t.meta("phi"), 1e-12, "phi");
-    expect_rel(r.model.tau2, t.meta("tau2"), 1e-11, "tau2");
-    EXPECT_EQ(r.model.n_used, static_cast<std::size_t>(t.meta("n_used")));
-    const auto shmi_band = t.num("shmi_band");
+    expect_rel(r.model.phi, t.comment_number("phi"), 1e-12, "phi");
+    expect_rel(r.model.tau2, t.comment_number("tau2"), 1e-11, "tau2");
+    EXPECT_EQ(r.model.n_used, static_cast<std::size_t>(t.comment_number("n_used")));
+    const auto shmi_band = t.column("shmi_band");
     int bands[4] = {0, 0, 0, 0};
     for (std::size_t i = 0; i < O.size(); ++i) {
-        expect_rel(r.z[i], t.num("z")[i], 1e-11, "z");
-        expect_rel(r.z_adjusted[i], t.num("z_adjusted")[i], 1e-10, "z adjusted");
-        EXPECT_EQ(r.trimmed[i], t.num("truncated")[i]) << "row " << i;
-        expect_rel(r.lower_95[i], t.num("lower_95")[i], 1e-12, "lower_95");
-        expect_rel(r.upper_95[i], t.num("upper_95")[i], 1e-12, "upper_95");
-        expect_rel(r.upper_998[i], t.num("upper_998")[i], 1e-12, "upper_998");
-        expect_rel(r.lower_95_unadjusted[i], t.num("unadjusted_lower_95")[i], 1e-12, "unadjusted lower");
-        expect_rel(r.upper_95_unadjusted[i], t.num("unadjusted_upper_95")[i], 1e-12, "unadjusted upper");
+        expect_rel(r.z[i], t.column("z")[i], 1e-11, "z");
+        expect_rel(r.z_adjusted[i], t.column("z_adjusted")[i], 1e-10, "z adjusted");
+        EXPECT_EQ(r.trimmed[i], t.column("truncated")[i]) << "row " << i;
+        expect_rel(r.lower_95[i], t.column("lower_95")[i], 1e-12, "lower_95");
+        expect_rel(r.upper_95[i], t.column("upper_95")[i], 1e-12, "upper_95");
+        expect_rel(r.upper_998[i], t.column("upper_998")[i], 1e-12, "upper_998");
+        expect_rel(r.lower_95_unadjusted[i], t.column("unadjusted_lower_95")[i], 1e-12, "unadjusted lower");
+        expect_rel(r.upper_95_unadjusted[i], t.column("unadjusted_upper_95")[i], 1e-12, "unadjusted upper");
         // SHMI band 1 ⇔ above the 95% limit (high_95 or high_998), 3 ⇔ below it
         const int ours = (r.band[i] == FunnelBand::high_95 || r.band[i] == FunnelBand::high_998) ? 1
                          : (r.band[i] == FunnelBand::low_95 || r.band[i] == FunnelBand::low_998) ? 3 : 2;
@@ -593,24 +540,24 @@ TEST(Funnel, ShmiBandingOnAeData) {
 
 void check_funnelplotr(const std::string& file, FunnelType type, const std::string& preset) {
     // FunnelPlotR 0.6.0's method, re-derived step by step (make_funnel_reference.py).
-    const Table t = read_table(file);
-    const auto O = t.num("numerator"), D = t.num("denominator");
+    const Csv t = read_table(file);
+    const auto O = t.column("numerator"), D = t.column("denominator");
     const auto r = funnel(O, D, funnel_preset(preset, type));
-    expect_rel(r.model.phi, t.meta("phi"), 1e-12, file + " phi");
-    expect_rel(r.model.tau2, t.meta("tau2"), 1e-10, file + " tau2");
+    expect_rel(r.model.phi, t.comment_number("phi"), 1e-12, file + " phi");
+    expect_rel(r.model.tau2, t.comment_number("tau2"), 1e-10, file + " tau2");
     EXPECT_EQ(r.model.adjusted(), true);
     for (std::size_t i = 0; i < O.size(); ++i) {
         const std::string row = file + " row " + std::to_string(i);
-        expect_rel(r.value[i], t.num("rr")[i], 1e-15, row + " rr");
-        expect_rel(r.z[i], t.num("z")[i], 1e-11, row + " z");
-        EXPECT_EQ(r.trimmed[i], t.num("trimmed")[i]) << row;
-        expect_rel(r.lower_95[i], t.num("OD95LCL")[i], 1e-11, row + " OD95LCL");
-        expect_rel(r.upper_95[i], t.num("OD95UCL")[i], 1e-11, row + " OD95UCL");
-        expect_rel(r.lower_998[i], t.num("OD99LCL")[i], 1e-11, row + " OD99LCL");
-        expect_rel(r.upper_998[i], t.num("OD99UCL")[i], 1e-11, row + " OD99UCL");
-        expect_rel(r.lower_95_unadjusted[i], t.num("LCL95")[i], 1e-11, row + " LCL95");
-        expect_rel(r.upper_998_unadjusted[i], t.num("UCL99")[i], 1e-11, row + " UCL99");
-        EXPECT_EQ(r.outlier[i], t.num("outlier")[i]) << row;
+        expect_rel(r.value[i], t.column("rr")[i], 1e-15, row + " rr");
+        expect_rel(r.z[i], t.column("z")[i], 1e-11, row + " z");
+        EXPECT_EQ(r.trimmed[i], t.column("trimmed")[i]) << row;
+        expect_rel(r.lower_95[i], t.column("OD95LCL")[i], 1e-11, row + " OD95LCL");
+        expect_rel(r.upper_95[i], t.column("OD95UCL")[i], 1e-11, row + " OD95UCL");
+        expect_rel(r.lower_998[i], t.column("OD99LCL")[i], 1e-11, row + " OD99LCL");
+        expect_rel(r.upper_998[i], t.column("OD99UCL")[i], 1e-11, row + " OD99UCL");
+        expect_rel(r.lower_95_unadjusted[i], t.column("LCL95")[i], 1e-11, row + " LCL95");
+        expect_rel(r.upper_998_unadjusted[i], t.column("UCL99")[i], 1e-11, row + " UCL99");
+        EXPECT_EQ(r.outlier[i], t.column("outlier")[i]) << row;
     }
 }
 
@@ -656,32 +603,32 @@ TEST(Funnel, OutliersInclusiveLimitsAsFunnelPlotR) {
 TEST(FunnelPhe, ProportionSignificance) {
     // assign_funnel_significance(statistic = "proportion") on a selection of its fixture rows;
     // the average is over all 303 rows (stated in the file).
-    const Table t = read_table("phe_funnel_proportion_significance.csv");
+    const Csv t = read_table("phe_funnel_proportion_significance.csv");
     FunnelOptions o = funnel_preset("phe", FunnelType::proportion);
-    o.target = t.meta("sum(numerator)/sum(denominator)");
-    const auto r = funnel(t.num("numerator"), t.num("denominator"), o);
-    const auto want = t.str("significance");
+    o.target = t.comment_number("sum(numerator)/sum(denominator)");
+    const auto r = funnel(t.column("numerator"), t.column("denominator"), o);
+    const auto want = t.strings("significance");
     for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(phe_label(r.band[i]), want[i]) << "row " << i;
 }
 
 void check_phe_proportion_table(const std::string& file) {
     // calculate_funnel_limits(statistic = "proportion", multiplier = 100): the table is made
     // from the average and the smallest and largest denominators, reproduced by two records.
-    const Table t = read_table(file);
-    const double av = t.meta("average"), lo = t.meta("smallest denominator"), hi = t.meta("largest");
+    const Csv t = read_table(file);
+    const double av = t.comment_number("average"), lo = t.comment_number("smallest denominator"), hi = t.comment_number("largest");
     std::vector<double> n = {lo, hi}, o = {av * lo, av * hi};
     const auto tab = phe_funnel_limits({.statistic = FunnelType::proportion, .numerator = o, .denominator = n,
                                         .multiplier = 100});
-    const auto pop = t.num("Population");
+    const auto pop = t.column("Population");
     ASSERT_EQ(tab.axis.size(), pop.size());
     for (std::size_t j = 0; j < pop.size(); ++j) {
         EXPECT_EQ(tab.axis[j], pop[j]) << file << " row " << j;
-        EXPECT_NEAR(tab.lower_95[j], t.num("Lower2s0025limit")[j], 2e-6 * 100) << j;
-        EXPECT_NEAR(tab.upper_95[j], t.num("Upper2s0025limit")[j], 2e-6 * 100) << j;
-        EXPECT_NEAR(tab.lower_998[j], t.num("Lower3s0001limit")[j], 2e-6 * 100) << j;
-        EXPECT_NEAR(tab.upper_998[j], t.num("Upper3s0001limit")[j], 2e-6 * 100) << j;
+        EXPECT_NEAR(tab.lower_95[j], t.column("Lower2s0025limit")[j], 2e-6 * 100) << j;
+        EXPECT_NEAR(tab.upper_95[j], t.column("Upper2s0025limit")[j], 2e-6 * 100) << j;
+        EXPECT_NEAR(tab.lower_998[j], t.column("Lower3s0001limit")[j], 2e-6 * 100) << j;
+        EXPECT_NEAR(tab.upper_998[j], t.column("Upper3s0001limit")[j], 2e-6 * 100) << j;
     }
-    EXPECT_NEAR(tab.baseline, t.num("Baseline")[0], 1e-6);
+    EXPECT_NEAR(tab.baseline, t.column("Baseline")[0], 1e-6);
 }
 
 TEST(FunnelPhe, ProportionLimitsTables) {
@@ -699,18 +646,18 @@ double phe_rtol(double O, double lambda) {
 }
 
 TEST(FunnelPhe, RatioSignificanceAndLimits) {
-    const Table s = read_table("phe_funnel_ratio_significance.csv");
-    const auto r = funnel(s.num("obs"), s.num("expected"), funnel_preset("phe", FunnelType::ratio));
-    const auto want = s.str("significance");
+    const Csv s = read_table("phe_funnel_ratio_significance.csv");
+    const auto r = funnel(s.column("obs"), s.column("expected"), funnel_preset("phe", FunnelType::ratio));
+    const auto want = s.strings("significance");
     for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(phe_label(r.band[i]), want[i]) << "row " << i;
 
-    const Table t = read_table("phe_funnel_ratio_limits.csv");
-    std::vector<double> e = {t.meta("smallest expected"), t.meta("largest")}, o = {1, 1};
+    const Csv t = read_table("phe_funnel_ratio_limits.csv");
+    std::vector<double> e = {t.comment_number("smallest expected"), t.comment_number("largest")}, o = {1, 1};
     for (PheRatioType type : {PheRatioType::count, PheRatioType::isr}) {
         const auto tab = phe_funnel_limits({.statistic = FunnelType::ratio, .numerator = o, .denominator = e,
                                             .multiplier = 100, .ratio_type = type});
         const std::string sfx = type == PheRatioType::count ? "_count" : "_isr";
-        const auto obs = t.num("Observed_events");
+        const auto obs = t.column("Observed_events");
         ASSERT_EQ(tab.axis.size(), obs.size());
         for (std::size_t j = 0; j < obs.size(); ++j) {
             EXPECT_EQ(tab.axis[j], obs[j]) << j;
@@ -719,11 +666,11 @@ TEST(FunnelPhe, RatioSignificanceAndLimits) {
                 {"lower_2s", &tab.lower_95}, {"upper_2s", &tab.upper_95}, {"lower_3s", &tab.lower_998}, {"upper_3s", &tab.upper_998}};
             const std::vector<double>* axes[4] = {&tab.lower_95_axis, &tab.upper_95_axis, &tab.lower_998_axis, &tab.upper_998_axis};
             for (int k = 0; k < 4; ++k) {
-                const double lam = t.num(std::string(cols[k].first) + "_exp_events")[j];
+                const double lam = t.column(std::string(cols[k].first) + "_exp_events")[j];
                 const double tol = phe_rtol(O, lam);
                 expect_rel((*axes[k])[j], lam, tol, std::string(cols[k].first) + "_exp_events row " + std::to_string(j));
                 // the limit is O/λ (isr: × 100; count: O/λ − 1, compared as O/λ)
-                const double expected = t.num(std::string(cols[k].first) + sfx)[j];
+                const double expected = t.column(std::string(cols[k].first) + sfx)[j];
                 const double got = (*cols[k].second)[j];
                 if (type == PheRatioType::count) expect_rel(got + 1.0, expected + 1.0, tol, "count limit row " + std::to_string(j));
                 else expect_rel(got, expected, tol, "isr limit row " + std::to_string(j));
@@ -735,8 +682,8 @@ TEST(FunnelPhe, RatioSignificanceAndLimits) {
 TEST(FunnelPhe, RateSignificanceEightVariants) {
     // assign_funnel_significance(statistic = "rate"): DSR or crude rates per 100,000 or per 100,
     // with and without a record of 0 events; denominators derived as multiplier·O/rate.
-    const Table t = read_table("phe_funnel_rate_significance.csv");
-    const auto count = t.num("count"), pop = t.num("pop");
+    const Csv t = read_table("phe_funnel_rate_significance.csv");
+    const auto count = t.column("count"), pop = t.column("pop");
     struct Variant { const char* rate; const char* column; PheRateType type; double mult; bool with0; };
     const Variant vs[] = {
         {"rate_dsr", "dsr_per_100000_with_0", PheRateType::dsr, 1e5, true},
@@ -755,8 +702,8 @@ TEST(FunnelPhe, RateSignificanceEightVariants) {
             if (!v.with0 && count[i] == 0) continue;
             o.push_back(count[i]);
             n.push_back(pop[i]);
-            rate.push_back(t.num(v.rate)[i]);
-            want.push_back(t.str(v.column)[i]);
+            rate.push_back(t.column(v.rate)[i]);
+            want.push_back(t.strings(v.column)[i]);
         }
         const auto den = phe_rate_denominators(o, n, rate, v.mult, v.type);
         FunnelOptions opt = funnel_preset("phe", FunnelType::rate);
@@ -769,14 +716,14 @@ TEST(FunnelPhe, RateSignificanceEightVariants) {
 TEST(FunnelPhe, RateLimitsTable) {
     // calculate_funnel_limits(statistic = "rate", rate_type = "dsr", multiplier = 1e5,
     // years_of_data = 3) on its 50-record fixture.
-    const Table in = read_table("phe_funnel_rate_inputs.csv"), t = read_table("phe_funnel_rate_limits.csv");
-    const auto ev = in.num("ev"), rate = in.num("rate");
+    const Csv in = read_table("phe_funnel_rate_inputs.csv"), t = read_table("phe_funnel_rate_limits.csv");
+    const auto ev = in.column("ev"), rate = in.column("rate");
     const auto den = phe_rate_denominators(ev, {}, rate, 1e5, PheRateType::dsr);
     const auto tab = phe_funnel_limits({.statistic = FunnelType::rate, .numerator = ev, .denominator = den,
                                         .multiplier = 1e5, .years_of_data = 3});
-    const auto events = t.num("Events");
+    const auto events = t.column("Events");
     ASSERT_EQ(tab.axis.size(), events.size());
-    EXPECT_NEAR(tab.baseline, t.num("baseline")[0], 1e-6);
+    EXPECT_NEAR(tab.baseline, t.column("baseline")[0], 1e-6);
     const double av = tab.average;
     for (std::size_t j = 0; j < events.size(); ++j) {
         EXPECT_EQ(tab.axis[j], events[j]) << j;
@@ -784,9 +731,9 @@ TEST(FunnelPhe, RateLimitsTable) {
         const std::vector<double>* lims[4] = {&tab.lower_95, &tab.upper_95, &tab.lower_998, &tab.upper_998};
         const std::vector<double>* axes[4] = {&tab.lower_95_axis, &tab.upper_95_axis, &tab.lower_998_axis, &tab.upper_998_axis};
         for (int k = 0; k < 4; ++k) {
-            const double pop = t.num(std::string(names[k]) + "_population_1_year")[j];
+            const double pop = t.column(std::string(names[k]) + "_population_1_year")[j];
             const double tol = phe_rtol(events[j], pop * 3 * av);  // λ = population·years·average
-            expect_rel((*lims[k])[j], t.num(std::string(names[k]) + "_limit")[j], tol, std::string(names[k]) + "_limit");
+            expect_rel((*lims[k])[j], t.column(std::string(names[k]) + "_limit")[j], tol, std::string(names[k]) + "_limit");
             expect_rel((*axes[k])[j], pop, tol, std::string(names[k]) + "_population_1_year");
         }
     }

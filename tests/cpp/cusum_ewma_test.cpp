@@ -17,17 +17,16 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <limits>
-#include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <qm/spc/cusum.hpp>
 #include <qm/spc/ewma.hpp>
+
+#include "test_csv.hpp"
 
 namespace {
 
@@ -38,53 +37,8 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 // Reference files: '#' lines are the source; "published_*" lines are key,value...; then a header
 // row and data rows. An empty cell is a value that was not published.
 
-struct Reference {
-    std::map<std::string, std::vector<std::vector<std::string>>> meta;
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-
-    std::vector<std::string> text(const std::string& column) const {
-        std::size_t c = 0;
-        while (c < header.size() && header[c] != column) ++c;
-        if (c == header.size()) throw std::runtime_error("no column " + column);
-        std::vector<std::string> out;
-        for (const auto& r : rows) out.push_back(c < r.size() ? r[c] : "");
-        return out;
-    }
-    std::vector<double> numbers(const std::string& column) const {
-        std::vector<double> out;
-        for (const auto& s : text(column)) out.push_back(s.empty() ? nan : std::stod(s));
-        return out;
-    }
-    std::string value(const std::string& key, std::size_t field = 0) const { return meta.at(key).at(0).at(field); }
-};
-
-std::vector<std::string> split(const std::string& line) {
-    std::vector<std::string> out;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) out.push_back(cell);
-    if (!line.empty() && line.back() == ',') out.emplace_back();
-    return out;
-}
-
-Reference read_reference(const std::string& name) {
-    std::ifstream f(std::string(QM_REFERENCE_DIR) + "/published/" + name);
-    if (!f) throw std::runtime_error("cannot open reference file " + name);
-    Reference ref;
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        auto cells = split(line);
-        if (line.rfind("published_", 0) == 0) {
-            ref.meta[cells[0]].emplace_back(cells.begin() + 1, cells.end());
-        } else if (ref.header.empty()) {
-            ref.header = cells;
-        } else {
-            ref.rows.push_back(cells);
-        }
-    }
-    return ref;
+qm_test::Csv read_reference(const std::string& name) {
+    return qm_test::read_reference("published/" + name, {.meta_prefix = "published_"});
 }
 
 /// |computed − printed| within half a unit of the last printed decimal (and `units` more units).
@@ -118,12 +72,12 @@ bool same(double a, double b) { return (a == b && std::signbit(a) == std::signbi
 // signal at period 29 (and not before), N+ = 7 there (shift after period 22), μ̂ = 11.25.
 TEST(CusumPublished, MontgomeryExample91TabularCusum) {
     const auto ref = read_reference("cusum_montgomery_example_9_1.csv");
-    const auto x = ref.numbers("x");
+    const auto x = ref.column("x");
     ASSERT_EQ(x.size(), 30u);
     const auto r = cusum(x, {.target = 10.0, .sigma = 1.0});  // defaults: k = 0.5, h = 5
-    const auto printed = ref.text("c_plus_published");
-    const auto cp = ref.numbers("c_plus_exact"), cm = ref.numbers("c_minus_exact");
-    const auto np = ref.numbers("n_plus_exact"), nm = ref.numbers("n_minus_exact");
+    const auto printed = ref.strings("c_plus_published");
+    const auto cp = ref.column("c_plus_exact"), cm = ref.column("c_minus_exact");
+    const auto np = ref.column("n_plus_exact"), nm = ref.column("n_minus_exact");
     std::size_t n_printed = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (!printed[i].empty()) {
@@ -152,8 +106,8 @@ TEST(CusumPublished, MontgomeryExample91TabularCusum) {
 // S_hi and S_lo to the printed 2 dp; groups 14..20 out of control (first signal: group 14).
 TEST(CusumPublished, Nist6323TabularCusum) {
     const auto ref = read_reference("cusum_nist_6_3_2_3.csv");
-    const auto x = ref.numbers("x");
-    const auto shi = ref.text("s_hi_published"), slo = ref.text("s_lo_published");
+    const auto x = ref.column("x");
+    const auto shi = ref.strings("s_hi_published"), slo = ref.strings("s_lo_published");
     // In σ units: k = 0.3175 / 0.635 = 0.5, h = 4.1959 / 0.635.
     const CusumOptions o{.k = 0.5, .h = 4.1959 / 0.635};
     const auto r = cusum(x, {.target = 325.0, .sigma = 0.635}, o);
@@ -178,11 +132,11 @@ TEST(CusumPublished, Nist6323TabularCusum) {
 // qcc 3.0 ?cusum, individual observations: centre and σ (MR/1.128) of the 20 trial batches.
 TEST(CusumPublished, QccViscosityInControlParameters) {
     const auto ref = read_reference("ewma_qcc_viscosity.csv");
-    const auto x = ref.numbers("viscosity");
+    const auto x = ref.column("viscosity");
     ASSERT_EQ(x.size(), 35u);
     const auto r = cusum(x, {}, {.fix_after = 20});
-    expect_published(r.target[0], ref.value("published_center"), "center");
-    expect_published(r.sigma[0], ref.value("published_std_dev"), "std.dev");
+    expect_published(r.target[0], ref.meta_value("published_center"), "center");
+    expect_published(r.sigma[0], ref.meta_value("published_std_dev"), "std.dev");
     EXPECT_TRUE(r.target_estimated[0]);
     EXPECT_TRUE(r.sigma_estimated[0]);
     EXPECT_EQ(r.n_baseline[0], 20u);
@@ -197,8 +151,8 @@ TEST(CusumPublished, QccViscosityInControlParameters) {
 // NIST §6.3.2.4: λ = 0.3, L = 3, EWMA_0 = 50, s = 2.0539, steady-state limits; EWMA_t to 2 dp.
 TEST(EwmaPublished, Nist6324Ewma) {
     const auto ref = read_reference("ewma_nist_6_3_2_4.csv");
-    const auto x = ref.numbers("x");
-    const auto z = ref.text("ewma_published");
+    const auto x = ref.column("x");
+    const auto z = ref.strings("ewma_published");
     const auto r = ewma(x, {.target = 50.0, .sigma = 2.0539},
                         {.lambda = 0.3, .limit_sigmas = 3.0, .limits = EwmaLimits::asymptotic});
     for (std::size_t i = 0; i < x.size(); ++i) {
@@ -206,10 +160,10 @@ TEST(EwmaPublished, Nist6324Ewma) {
         EXPECT_EQ(r.centre[i], 50.0);
         EXPECT_EQ(r.flags[i], 0) << "NIST: every EWMA lies between the limits";
     }
-    expect_published(r.upper.back(), ref.value("published_ucl"), "UCL");
+    expect_published(r.upper.back(), ref.meta_value("published_ucl"), "UCL");
     // NIST multiplies by sqrt(λ/(2−λ)) rounded to 0.4201: the exact LCL 47.41157 prints 47.4116, one
     // unit above the printed 47.4115; allowed one unit in the last place.
-    expect_published(r.lower.back(), ref.value("published_lcl"), "LCL", 1.0);
+    expect_published(r.lower.back(), ref.meta_value("published_lcl"), "LCL", 1.0);
     EXPECT_EQ(r.first_signal[0], qm::npos);
 }
 
@@ -218,8 +172,8 @@ TEST(EwmaPublished, Nist6324Ewma) {
 // available to transcribe); out of control at periods 29 and 30.
 TEST(EwmaPublished, MontgomeryExample92DerivedExactly) {
     const auto ref = read_reference("ewma_montgomery_example_9_2.csv");
-    const auto x = ref.numbers("x");
-    const auto z = ref.numbers("z_exact"), ucl = ref.numbers("ucl_exact"), lcl = ref.numbers("lcl_exact");
+    const auto x = ref.column("x");
+    const auto z = ref.column("z_exact"), ucl = ref.column("ucl_exact"), lcl = ref.column("lcl_exact");
     const auto r = ewma(x, {.target = 10.0, .sigma = 1.0}, {.lambda = 0.1, .limit_sigmas = 2.7});
     for (std::size_t i = 0; i < x.size(); ++i) {
         EXPECT_NEAR(r.statistic[i], z[i], 1e-12) << "period " << i + 1;
@@ -233,12 +187,12 @@ TEST(EwmaPublished, MontgomeryExample92DerivedExactly) {
 // qcc 3.0 ?ewma, individual observations: trial = first 20 batches, then 15 new ones.
 TEST(EwmaPublished, QccViscosityIndividuals) {
     const auto ref = read_reference("ewma_qcc_viscosity.csv");
-    const auto x = ref.numbers("viscosity");
+    const auto x = ref.column("viscosity");
     const auto r = ewma(x, {}, {.lambda = 0.2, .limit_sigmas = 2.7, .fix_after = 20});
-    expect_published(r.target[0], ref.value("published_center"), "center");
-    expect_published(r.sigma[0], ref.value("published_std_dev"), "std.dev");
-    expect_published(r.lower[0], ref.value("published_lcl_1"), "LCL[1]");
-    expect_published(r.upper[0], ref.value("published_ucl_1"), "UCL[1]");
+    expect_published(r.target[0], ref.meta_value("published_center"), "center");
+    expect_published(r.sigma[0], ref.meta_value("published_std_dev"), "std.dev");
+    expect_published(r.lower[0], ref.meta_value("published_lcl_1"), "LCL[1]");
+    expect_published(r.upper[0], ref.meta_value("published_ucl_1"), "UCL[1]");
     EXPECT_EQ(r.size(), 35u);
 }
 
@@ -246,7 +200,7 @@ TEST(EwmaPublished, QccViscosityIndividuals) {
 // The centre is the size-weighted mean of the trial subgroup means; σ is qcc's (UWAVE-R) value.
 TEST(EwmaPublished, QccPistonringsSubgroups) {
     const auto ref = read_reference("ewma_qcc_pistonrings.csv");
-    const auto d = ref.numbers("diameter"), sample = ref.numbers("sample");
+    const auto d = ref.column("diameter"), sample = ref.column("sample");
     std::vector<double> means(40, 0.0), ranges(40, 0.0), lo(40, 1e9), hi(40, -1e9);
     for (std::size_t i = 0; i < d.size(); ++i) {
         const auto s = static_cast<std::size_t>(sample[i]) - 1;
@@ -257,14 +211,14 @@ TEST(EwmaPublished, QccPistonringsSubgroups) {
     double mean_range = 0;
     for (std::size_t s = 0; s < 25; ++s) mean_range += (hi[s] - lo[s]) / 25.0;
     // qcc's σ is the mean range over d2(5) = 2.326 (its 3-decimal table): the data are the ones qcc used.
-    expect_published(mean_range / 2.326, ref.value("published_std_dev"), "std.dev (UWAVE-R, in the test)");
+    expect_published(mean_range / 2.326, ref.meta_value("published_std_dev"), "std.dev (UWAVE-R, in the test)");
 
-    const double sigma = std::stod(ref.value("published_std_dev"));
+    const double sigma = std::stod(ref.meta_value("published_std_dev"));
     const std::vector<double> five(40, 5.0);
     const std::span<const double> trial(means.data(), 25);
     const auto r3 = ewma(trial, {.sigma = sigma, .sizes = std::span<const double>(five).first(25)},
                          {.lambda = 0.2, .limit_sigmas = 3.0});
-    expect_published(r3.target[0], ref.value("published_center"), "center");
+    expect_published(r3.target[0], ref.meta_value("published_center"), "center");
     EXPECT_TRUE(r3.target_estimated[0]);
     EXPECT_FALSE(r3.sigma_estimated[0]);
     for (const auto& row : ref.meta.at("published_limits_l3")) {

@@ -12,13 +12,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
-#include <optional>
 #include <span>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,6 +26,8 @@
 #include <qm/spc/constants.hpp>
 #include <qm/spc/limits.hpp>
 
+#include "test_csv.hpp"
+
 namespace {
 
 namespace k = qm::spc::constants;
@@ -38,99 +37,14 @@ using qm::spc::LimitOptions;
 using qm::spc::LineColumns;
 using qm::spc::PhaseChart;
 using qm::spc::SubgroupStats;
+using qm_test::Csv;
+using qm_test::read_reference;
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// A CSV table: '#' lines are comments; fields may be quoted ("" escapes a quote); an empty
-/// unquoted field (or NA) is missing.
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::optional<std::string>>> rows;
-
-    std::size_t col(const std::string& name) const {
-        for (std::size_t c = 0; c < header.size(); ++c)
-            if (header[c] == name) return c;
-        throw std::runtime_error("CSV has no column " + name);
-    }
-    double num(std::size_t r, const std::string& name) const {
-        const auto& f = rows.at(r).at(col(name));
-        return f ? std::stod(*f) : NaN;
-    }
-    std::string str(std::size_t r, const std::string& name) const { return rows.at(r).at(col(name)).value_or(""); }
-    std::vector<double> column(const std::string& name) const {
-        std::vector<double> v;
-        for (std::size_t r = 0; r < rows.size(); ++r) v.push_back(num(r, name));
-        return v;
-    }
-};
-
-Csv read_csv(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    std::vector<std::vector<std::optional<std::string>>> records;
-    std::vector<std::optional<std::string>> rec;
-    std::string field;
-    bool quoted = false, was_quoted = false, at_line_start = true;
-    auto end_field = [&] {
-        if (!was_quoted && (field.empty() || field == "NA")) rec.emplace_back(std::nullopt);
-        else rec.emplace_back(field);
-        field.clear();
-        was_quoted = false;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char ch = text[i];
-        if (at_line_start && ch == '#') {  // comment line
-            while (i < text.size() && text[i] != '\n') ++i;
-            continue;
-        }
-        at_line_start = false;
-        if (quoted) {
-            if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (ch == '"') {
-                quoted = false;
-            } else {
-                field += ch;
-            }
-        } else if (ch == '"') {
-            quoted = was_quoted = true;
-        } else if (ch == ',') {
-            end_field();
-        } else if (ch == '\n' || ch == '\r') {
-            if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-            end_field();
-            records.push_back(std::move(rec));
-            rec.clear();
-            at_line_start = true;
-        } else {
-            field += ch;
-        }
-    }
-    if (!field.empty() || !rec.empty()) {
-        end_field();
-        records.push_back(std::move(rec));
-    }
-    Csv csv;
-    if (records.empty()) throw std::runtime_error("empty CSV " + path);
-    for (auto& h : records.front()) csv.header.push_back(h.value_or(""));
-    for (std::size_t r = 1; r < records.size(); ++r) {
-        if (records[r].size() != csv.header.size())
-            throw std::runtime_error(path + ": row " + std::to_string(r) + " has " + std::to_string(records[r].size()) +
-                                     " fields, header has " + std::to_string(csv.header.size()));
-        csv.rows.push_back(std::move(records[r]));
-    }
-    return csv;
-}
-
-std::string reference(const std::string& relative) { return std::string(QM_REFERENCE_DIR) + "/" + relative; }
 
 /// `actual` printed to `decimals` decimal places gives `printed` (half a unit in the last place).
 #define EXPECT_PRINTED(actual, printed, decimals)                                                              \
@@ -235,7 +149,7 @@ TEST(ChartConstants, MatchPublishedAstmTable) {
     //    0.40351, D4(19) = 1.59649 are printed 0.403, 1.597, computed from that rounded d3;
     //  - D4(18) = 1.60872 is printed 1.608 (next to D3(18) = 0.391: the two do not add up to 2).
     // The 1/c4 and 1/d2 columns are the reciprocals of the printed (rounded) c4 and d2.
-    const Csv t = read_csv(reference("published/control_chart_constants_astm.csv"));
+    const Csv t = read_reference("published/control_chart_constants_astm.csv");
     ASSERT_EQ(t.rows.size(), 19u);
     auto decimals_of = [](const std::string& printed) {
         const auto dot = printed.find('.');
@@ -327,7 +241,7 @@ struct LongFormat {
 };
 
 LongFormat piston_rings() {
-    const Csv c = read_csv(reference("published/montgomery_6_3_piston_rings.csv"));
+    const Csv c = read_reference("published/montgomery_6_3_piston_rings.csv");
     LongFormat lf;
     lf.offsets.push_back(0);
     std::string prev;
@@ -391,7 +305,7 @@ struct Counts {
 };
 
 Counts orange_juice(std::size_t first, std::size_t last) {  // 1-based, inclusive
-    const Csv c = read_csv(reference("published/montgomery_7_1_orange_juice_cans.csv"));
+    const Csv c = read_reference("published/montgomery_7_1_orange_juice_cans.csv");
     Counts out;
     for (std::size_t r = first - 1; r < last; ++r) {
         out.y.push_back(c.num(r, "nonconforming"));
@@ -467,7 +381,7 @@ TEST(PublishedNp, OrangeJuiceTrialLimits) {
 }
 
 Counts circuit_boards() {
-    const Csv c = read_csv(reference("published/montgomery_7_3_circuit_boards.csv"));
+    const Csv c = read_reference("published/montgomery_7_3_circuit_boards.csv");
     return {c.column("nonconformities"), std::vector<double>(c.rows.size(), 100.0)};
 }
 
@@ -509,7 +423,7 @@ TEST(PublishedU, PersonalComputers) {
     // Montgomery, Introduction to SQC, Example 7.4 (2nd ed. pp. 181–182): 20 samples of 5
     // computers, ū = 1.93, UCL = 3.79, LCL = 0.07. qcc vignette, qcc(x, sizes = size, type = "u"):
     // centre 1.93, LCL 0.06613305, UCL 3.793867.
-    const Csv c = read_csv(reference("published/montgomery_7_4_personal_computers.csv"));
+    const Csv c = read_reference("published/montgomery_7_4_personal_computers.csv");
     const auto y = c.column("nonconformities"), n = c.column("units");
     const PhaseChart r = qm::spc::chart_limits(ChartType::u, {.values = y, .denominators = n});
     EXPECT_PRINTED(r.info.centre, 1.93, 2);
@@ -655,7 +569,7 @@ LimitOptions qicharts2_attached() {  // library(qicharts2): options(qic.screened
 
 TEST(Qicharts2Parity, PChartOfFourHourPerformance) {
     // qic(x, y = attendances − breaches, n = attendances, chart = "p"): y.sum is the numerator.
-    const Csv csv = read_csv(reference("ae/ae_rrk_type1_performance_p.qicharts2.csv"));
+    const Csv csv = read_reference("ae/ae_rrk_type1_performance_p.qicharts2.csv");
     const std::size_t n = csv.rows.size();
     const auto y = csv.column("y.sum"), d = csv.column("n");
     const auto used = qicharts2_used(csv, 0, n);
@@ -668,7 +582,7 @@ TEST(Qicharts2Parity, PChartOfFourHourPerformance) {
 }
 
 TEST(Qicharts2Parity, LaneyPPrimeChartWithScreening) {
-    const Csv csv = read_csv(reference("ae/ae_rrk_type1_performance_p_prime.qicharts2.csv"));
+    const Csv csv = read_reference("ae/ae_rrk_type1_performance_p_prime.qicharts2.csv");
     const std::size_t n = csv.rows.size();
     const auto y = csv.column("y.sum"), d = csv.column("n");
     const auto used = qicharts2_used(csv, 0, n);
@@ -686,7 +600,7 @@ TEST(Qicharts2Parity, LaneyPPrimeChartWithScreening) {
 
 TEST(Qicharts2Parity, IChartsWithScreening) {
     for (const char* file : {"ae/ae_rrk_type1_performance_i.qicharts2.csv", "ae/ae_rrk_type1_attendances_i.qicharts2.csv"}) {
-        const Csv csv = read_csv(reference(file));
+        const Csv csv = read_reference(file);
         const std::size_t n = csv.rows.size();
         const auto y = csv.column("y");
         const auto used = qicharts2_used(csv, 0, n);
@@ -699,7 +613,7 @@ TEST(Qicharts2Parity, IChartsWithScreening) {
 }
 
 TEST(Qicharts2Parity, IChartsOf130Trusts) {
-    const Csv csv = read_csv(reference("ae/ae_type1_performance_by_org_i.qicharts2.csv"));
+    const Csv csv = read_reference("ae/ae_type1_performance_by_org_i.qicharts2.csv");
     const std::size_t n = csv.rows.size();
     const auto y = csv.column("y");
     ParityResult p;
@@ -723,7 +637,7 @@ TEST(Qicharts2Parity, IChartsOf130Trusts) {
 
 TEST(QccParity, PChartOfFourHourPerformance) {
     // qcc(y, sizes = n, type = "p"): no screening; center, std_dev (σ_i), limits and the 1σ/2σ lines.
-    const Csv csv = read_csv(reference("ae/ae_rrk_type1_performance_p.qcc.csv"));
+    const Csv csv = read_reference("ae/ae_rrk_type1_performance_p.qcc.csv");
     const std::size_t n = csv.rows.size();
     std::vector<double> y(n), d(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -750,7 +664,7 @@ TEST(QccParity, PChartOfFourHourPerformance) {
 
 TEST(QccParity, IndividualsChartOfAttendances) {
     // qcc(x, type = "xbar.one"): σ = mean MR / 1.128, no screening.
-    const Csv csv = read_csv(reference("ae/ae_rrk_type1_attendances_individuals.qcc.csv"));
+    const Csv csv = read_reference("ae/ae_rrk_type1_attendances_individuals.qcc.csv");
     const std::size_t n = csv.rows.size();
     const auto y = csv.column("statistic");
     const PhaseChart r = qm::spc::chart_limits(ChartType::xmr, {.values = y});

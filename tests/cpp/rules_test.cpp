@@ -18,14 +18,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <map>
-#include <optional>
 #include <random>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +31,14 @@
 #include <qm/qm.hpp>
 #include <qm/spc/rules.hpp>
 
+#include "test_csv.hpp"
+
 namespace {
 
 using namespace qm::spc;
 using qm::Improvement;
 using qm::PointType;
+using qm_test::Csv;
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -264,72 +263,6 @@ TEST(RulesKernel, XmrUsesTheEngine) {
 }
 
 // ================================================================================================
-// CSV reading (R's write.csv: quoted strings, NA, empty fields)
-// ================================================================================================
-
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::size_t col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        if (it == header.end()) throw std::runtime_error("no column " + name);
-        return static_cast<std::size_t>(it - header.begin());
-    }
-    double num(std::size_t r, std::size_t c) const {
-        const std::string& s = rows.at(r).at(c);
-        return s.empty() || s == "NA" ? NaN : std::stod(s);
-    }
-    const std::string& str(std::size_t r, std::size_t c) const { return rows.at(r).at(c); }
-};
-
-Csv read_csv(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    std::vector<std::vector<std::string>> records(1);
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char ch = text[i];
-        if (quoted) {
-            if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                field.push_back('"');
-                ++i;
-            } else if (ch == '"') {
-                quoted = false;
-            } else {
-                field.push_back(ch);
-            }
-        } else if (ch == '"') {
-            quoted = true;
-        } else if (ch == ',') {
-            records.back().push_back(std::move(field));
-            field.clear();
-        } else if (ch == '\n') {
-            records.back().push_back(std::move(field));
-            field.clear();
-            records.emplace_back();
-        } else if (ch != '\r') {
-            field.push_back(ch);
-        }
-    }
-    if (!field.empty() || !records.back().empty()) records.back().push_back(std::move(field));
-    if (records.back().empty()) records.pop_back();
-    Csv csv;
-    csv.header = records.front();
-    for (std::size_t r = 1; r < records.size(); ++r) {
-        if (records[r].size() != csv.header.size())
-            throw std::runtime_error(path + ": record " + std::to_string(r) + " has the wrong number of fields");
-        csv.rows.push_back(std::move(records[r]));
-    }
-    return csv;
-}
-
-std::string reference(const std::string& file) { return std::string(QM_REFERENCE_DIR) + "/ae/" + file; }
-
-// ================================================================================================
 // 2. Parity with qcc 3.0
 // ================================================================================================
 
@@ -350,7 +283,7 @@ int lowest_nelson(RuleFlags f) {  // Nelson 1-8
 
 void check_qcc(const std::string& file) {
     SCOPED_TRACE(file);
-    const Csv csv = read_csv(reference(file));
+    const Csv csv = qm_test::read_reference("ae/" + file);
     const std::size_t n = csv.rows.size();
     ASSERT_GT(n, 10u);
     const std::size_t cy = csv.col("statistic"), cc = csv.col("center"), cl = csv.col("lcl"), cu = csv.col("ucl"),
@@ -389,7 +322,7 @@ TEST(ParityQcc, Type1PerformanceP) {
     //  the default rules it is the 13th point in a row above the centre 0.77052 -> WE4 (code 4).
     //  Row 31, 0.76811, just below its lower 1σ line 0.768117, ends 8 points (24-31) all beyond
     //  a 1σ line with both sides present -> Nelson 8.
-    const Csv csv = read_csv(reference("ae_rrk_type1_performance_p.qcc.csv"));
+    const Csv csv = qm_test::read_reference("ae/ae_rrk_type1_performance_p.qcc.csv");
     EXPECT_EQ(csv.str(22, csv.col("viol_we_all_1_4")), "2");
     EXPECT_EQ(csv.str(22, csv.col("viol_we_default_1_4")), "4");
     EXPECT_EQ(csv.str(30, csv.col("viol_nelson_1_8")), "8");
@@ -401,7 +334,7 @@ TEST(ParityQcc, Type1PerformanceP) {
 
 void check_qicharts2(const std::string& file, std::size_t expected_groups) {
     SCOPED_TRACE(file);
-    const Csv csv = read_csv(reference(file));
+    const Csv csv = qm_test::read_reference("ae/" + file);
     const std::size_t n = csv.rows.size();
     const std::size_t cf = csv.col("facet1"), cp = csv.col("part"), cy = csv.col("y"), ccl = csv.col("cl"),
                       clcl = csv.col("lcl"), cucl = csv.col("ucl"), cinc = csv.col("include"), cobs = csv.col("n.obs"),

@@ -17,9 +17,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
-#include <optional>
 #include <span>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -28,6 +26,8 @@
 #include <gtest/gtest.h>
 
 #include <qm/qm.hpp>
+
+#include "test_csv.hpp"
 
 namespace {
 
@@ -970,98 +970,15 @@ TEST(Grouped, LargeInputSameResultOnOneAndTwoThreads) {
 }
 
 // ================================================================================================
-// Parity with NHSRplotthedots 0.2.2 (tests/reference/ae/*.nhsrplotthedots.csv)
+// The shared CSV reader of the tests (tests/cpp/test_csv.hpp)
 // ================================================================================================
 
 namespace {
 
-/// A CSV table: fields may be quoted ("" escapes a quote); an empty unquoted field is NA.
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::optional<std::string>>> rows;
-
-    std::size_t col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        if (it == header.end()) throw std::runtime_error("CSV has no column " + name);
-        return static_cast<std::size_t>(it - header.begin());
-    }
-    const std::optional<std::string>& at(std::size_t row, std::size_t c) const { return rows.at(row).at(c); }
-    double num(std::size_t row, std::size_t c) const {
-        const auto& f = at(row, c);
-        return f && !f->empty() && *f != "NA" ? std::stod(*f) : NaN;
-    }
-    std::string str(std::size_t row, std::size_t c) const {
-        const auto& f = at(row, c);
-        return f && *f != "NA" ? *f : std::string();
-    }
-    bool is_na(std::size_t row, std::size_t c) const {
-        const auto& f = at(row, c);
-        return !f || *f == "NA";
-    }
-};
-
-Csv read_csv(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-
-    std::vector<std::vector<std::optional<std::string>>> records;
-    std::vector<std::optional<std::string>> record;
-    std::string field;
-    bool quoted = false, in_quotes = false, any = false;
-    auto end_field = [&] {
-        record.emplace_back(quoted || !field.empty() ? std::optional<std::string>(field) : std::nullopt);
-        field.clear();
-        quoted = false;
-    };
-    auto end_record = [&] {
-        end_field();
-        records.push_back(std::move(record));
-        record.clear();
-        any = false;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char ch = text[i];
-        if (in_quotes) {
-            if (ch == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    field.push_back('"');
-                    ++i;
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                field.push_back(ch);
-            }
-            continue;
-        }
-        if (ch == '"') {
-            in_quotes = quoted = any = true;
-        } else if (ch == ',') {
-            end_field();
-            any = true;
-        } else if (ch == '\n') {
-            end_record();
-        } else if (ch != '\r') {
-            field.push_back(ch);
-            any = true;
-        }
-    }
-    if (any || !field.empty() || !record.empty()) end_record();
-
-    Csv csv;
-    if (records.empty()) throw std::runtime_error("empty CSV " + path);
-    for (auto& h : records.front()) csv.header.push_back(h.value_or(""));
-    for (std::size_t r = 1; r < records.size(); ++r) {
-        if (records[r].size() != csv.header.size())
-            throw std::runtime_error(path + ": record " + std::to_string(r) + " has " +
-                                     std::to_string(records[r].size()) + " fields");
-        csv.rows.push_back(std::move(records[r]));
-    }
-    return csv;
-}
+using qm_test::Csv;
+using qm_test::CsvOptions;
+using qm_test::parse_csv;
+using qm_test::read_csv;
 
 TEST(CsvReader, QuotesAndMissing) {
     // The reader itself, on a small file written here.
@@ -1081,6 +998,96 @@ TEST(CsvReader, QuotesAndMissing) {
     EXPECT_TRUE(c.is_na(1, 2));
     EXPECT_TRUE(std::isnan(c.num(1, 2)));
 }
+
+TEST(CsvReader, CommentsBlankLinesAndLineBreaks) {
+    // '#' lines are kept whole; blank lines are skipped; "\n", "\r\n" and a lone "\r" all end a
+    // record; the last record needs no line break; a quoted field may hold line breaks.
+    const Csv c = parse_csv("# source = a book\r\nx,name\n\n1,\"two\nlines\"\r# b = 2; c = 3\r\n\r\n-2.5e1,NA\r3,\"\"", "t.csv");
+    EXPECT_EQ(c.comments, (std::vector<std::string>{"# source = a book", "# b = 2; c = 3"}));
+    ASSERT_EQ(c.header, (std::vector<std::string>{"x", "name"}));
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(c.str(0, "name"), "two\nlines");
+    EXPECT_EQ(c.lines, (std::vector<std::size_t>{4, 8, 9}));  // line 4 holds the quoted line break
+    EXPECT_EQ(c.column("x"), (std::vector<double>{1.0, -25.0, 3.0}));
+    EXPECT_EQ(c.strings("name"), (std::vector<std::string>{"two\nlines", "", ""}));
+    EXPECT_TRUE(c.is_na(1, "name"));
+    EXPECT_FALSE(c.is_na(2, "name"));
+    EXPECT_TRUE(std::isnan(c.num(2, "name")));  // an empty string is no number either
+    EXPECT_EQ(c.comment_number("b"), 2.0);
+    EXPECT_EQ(c.comment_number("c"), 3.0);
+    EXPECT_THROW(c.comment_number("source"), std::runtime_error);  // "a book" is not a number
+    EXPECT_THROW(c.comment_number("d"), std::runtime_error);
+}
+
+TEST(CsvReader, ByNameAndByIndex) {
+    const Csv c = parse_csv("id,value,flag\n\"a\",0.25,TRUE\n\"b\",NA,\"NA\"\n", "t.csv");
+    EXPECT_EQ(c.col("value"), 1u);
+    EXPECT_TRUE(c.has("flag"));
+    EXPECT_FALSE(c.has("Value"));
+    EXPECT_EQ(c.num(0, "value"), c.num(0, 1));
+    EXPECT_EQ(c.num(0, 1), 0.25);
+    EXPECT_EQ(c.str(0, "flag"), "TRUE");
+    EXPECT_EQ(c.str(1, 0), "b");
+    EXPECT_TRUE(c.is_na(1, "value"));
+    EXPECT_EQ(c.str(1, "value"), "");  // missing reads as ""
+    EXPECT_FALSE(c.is_na(1, "flag"));  // a quoted "NA" is the two letters
+    EXPECT_EQ(c.str(1, "flag"), "NA");
+    const auto v = c.column(1);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[0], 0.25);
+    EXPECT_TRUE(std::isnan(v[1]));
+    EXPECT_EQ(c.strings(0), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(CsvReader, MetadataRecords) {
+    // With a prefix, matching records (anywhere) are metadata: key -> one field list per record.
+    const std::string text = "pub_a,1.5\npub_lim,1,2,3\npub_lim,4,,6\nx,y\n1,2\n";
+    const Csv c = parse_csv(text, "t.csv", {.meta_prefix = "pub_"});
+    EXPECT_EQ(c.header, (std::vector<std::string>{"x", "y"}));
+    EXPECT_EQ(c.size(), 1u);
+    EXPECT_EQ(c.meta_value("pub_a"), "1.5");
+    EXPECT_EQ(c.meta_value("pub_lim", 2), "3");
+    ASSERT_EQ(c.meta.at("pub_lim").size(), 2u);
+    EXPECT_EQ(c.meta.at("pub_lim")[1], (std::vector<std::string>{"4", "", "6"}));
+    EXPECT_THROW(c.meta_value("pub_b"), std::runtime_error);
+    EXPECT_THROW(c.meta_value("pub_a", 1), std::runtime_error);
+    // Without one they are ordinary records: here the first is the header and the rest do not fit it.
+    EXPECT_THROW(parse_csv(text, "t.csv"), std::runtime_error);
+}
+
+/// Runs `f`, expects a std::runtime_error whose message contains `needle`.
+template <class F>
+void expect_csv_error(F&& f, const std::string& needle) {
+    try {
+        f();
+        ADD_FAILURE() << "no exception, expected one containing '" << needle << "'";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
+    }
+}
+
+TEST(CsvReader, ErrorsNameTheFileAndLine) {
+    expect_csv_error([] { parse_csv("a,b\n1,2\n3\n", "t.csv"); }, "t.csv:3: 1 fields, the header has 2");
+    expect_csv_error([] { parse_csv("a,b\n1,\"2\n", "t.csv"); }, "t.csv:2: a quoted field is not closed");
+    expect_csv_error([] { parse_csv("a,b\n1,\"2\"x\n", "t.csv"); }, "t.csv:2: text after the closing quote of field 2");
+    expect_csv_error([] { parse_csv("a,b\n1,2\"\n", "t.csv"); }, "t.csv:2: a quote inside unquoted field 2");
+    expect_csv_error([] { parse_csv("# only a comment\n", "t.csv"); }, "t.csv: no header");
+    expect_csv_error([] { read_csv(::testing::TempDir() + "qm_no_such_file.csv"); }, "cannot open");
+    const Csv c = parse_csv("a,b\n1,2\n1.5x,1e999\n", "t.csv");
+    expect_csv_error([&] { c.col("z"); }, "t.csv: CSV has no column z");
+    expect_csv_error([&] { c.num(1, "a"); }, "t.csv:3 (row 1): column a: '1.5x' is not a number");
+    expect_csv_error([&] { c.num(1, "b"); }, "'1e999' is not a number");
+    EXPECT_THROW(c.at(2, 0), std::out_of_range);
+    EXPECT_THROW(c.at(0, 2), std::out_of_range);
+}
+
+}  // namespace
+
+// ================================================================================================
+// Parity with NHSRplotthedots 0.2.2 (tests/reference/ae/*.nhsrplotthedots.csv)
+// ================================================================================================
+
+namespace {
 
 bool close_rel(double ours, double ref) {
     if (std::isnan(ref)) return std::isnan(ours);
@@ -1125,7 +1132,7 @@ struct ParityCase {
 
 void check_parity(const ParityCase& pc) {
     SCOPED_TRACE(pc.file);
-    const Csv csv = read_csv(std::string(QM_REFERENCE_DIR) + "/ae/" + pc.file);
+    const Csv csv = qm_test::read_reference(std::string("ae/") + pc.file);
     const std::size_t n = csv.rows.size();
     ASSERT_GT(n, 0u);
     const std::size_t cf = csv.col("f"), cy = csv.col("y"), cx = csv.col("x"), crg = csv.col("rebase_group"),
