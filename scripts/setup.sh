@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build libboost-dev libhowardhinnant-date-dev nlohmann-json3-dev
-              libgtest-dev libbenchmark-dev python3-dev)
+              libgtest-dev libbenchmark-dev python3-dev
+              clang libclang-rt-dev)  # clang + libFuzzer: the maturity loader fuzz test (tests/fuzz)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,5 +6,6 @@
 #include <qm/core/parallel.hpp>
 #include <qm/core/periods.hpp>
 #include <qm/core/types.hpp>
+#include <qm/maturity/maturity.hpp>
 #include <qm/spc/spc.hpp>
 #include <qm/stats/sum.hpp>

@@ -14,7 +14,7 @@ from .charts import ShortSeriesWarning, SPCResult, spc
 from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
 from .funnel import FunnelResult, funnel
-from . import periods
+from . import maturity, periods
 
 __version__ = "0.1.0"
 
@@ -27,6 +27,7 @@ __all__ = [
     "ae_attendances",
     "ae_performance",
     "periods",
+    "maturity",
     "funnel",
     "FunnelResult",
     "compare",

@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
     qm::bind::register_charts(m);
     qm::bind::register_periods(m);
     qm::bind::register_assurance(m);
+    qm::bind::register_maturity(m);
 }
