@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from ._core import InsufficientDataError, preset_names
 from .charts import ShortSeriesWarning, SPCResult, spc
+from .board import BoardSummary, board_summary
+from .capability import CapabilityResult, TargetAssuranceResult, capability, target_assurance
 from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
 from .funnel import FunnelResult, funnel
-from . import maturity, periods
+from . import inequality, maturity, periods
 
 __version__ = "0.1.0"
 
@@ -32,5 +34,12 @@ __all__ = [
     "FunnelResult",
     "compare",
     "ComparisonResult",
+    "capability",
+    "CapabilityResult",
+    "target_assurance",
+    "TargetAssuranceResult",
+    "inequality",
+    "board_summary",
+    "BoardSummary",
     "__version__",
 ]

@@ -344,13 +344,27 @@ inline double chi2_quantile(double df, double p) {
     return boost::math::quantile(boost::math::chi_squared_distribution<double>(df), p);
 }
 
+/// √(χ²_{α/2,ν}/ν) and √(χ²_{1−α/2,ν}/ν) for the last ν asked: groups of one length share ν =
+/// n − 1, so Cp and Pp of 10,000 three-year series need the two quantiles once, not 40,000 times
+/// (each is an inverse incomplete gamma, about 1.5 µs). One per thread, never shared.
+struct ChiSquareFactors {
+    double df = -1.0, lower = 0.0, upper = 0.0;
+    void at(double nu, const stats::Level& level) {
+        if (nu == df) return;
+        lower = std::sqrt(chi2_quantile(nu, level.p_lower) / nu);
+        upper = std::sqrt(chi2_quantile(nu, level.p_upper) / nu);
+        df = nu;
+    }
+};
+
 /// C·√(χ²_{α/2,ν}/ν), C·√(χ²_{1−α/2,ν}/ν); NaN for NaN inputs.
-inline CapabilityIndex chi_square_interval(double c, double df, const stats::Level& level) {
+inline CapabilityIndex chi_square_interval(double c, double df, const stats::Level& level, ChiSquareFactors& cache) {
     CapabilityIndex r;
     r.value = c;
     if (!std::isfinite(c) || !(df > 0.0)) return r;
-    r.lower = c * std::sqrt(chi2_quantile(df, level.p_lower) / df);
-    r.upper = c * std::sqrt(chi2_quantile(df, level.p_upper) / df);
+    cache.at(df, level);
+    r.lower = c * cache.lower;
+    r.upper = c * cache.upper;
     return r;
 }
 
@@ -373,11 +387,11 @@ struct IndexSet {
 };
 
 inline IndexSet index_set(double mean, double sigma, double n, double df, const Specification& s,
-                          const CapabilityOptions& o, const stats::Level& level) {
+                          const CapabilityOptions& o, const stats::Level& level, ChiSquareFactors& cache) {
     IndexSet r;
     if (!(sigma > 0.0) || !std::isfinite(mean)) return r;
     const bool has_l = std::isfinite(s.lower), has_u = std::isfinite(s.upper);
-    if (has_l && has_u) r.p = chi_square_interval((s.upper - s.lower) / (6.0 * sigma), df, level);
+    if (has_l && has_u) r.p = chi_square_interval((s.upper - s.lower) / (6.0 * sigma), df, level, cache);
     if (has_l) r.pl = bissell_interval((mean - s.lower) / (3.0 * sigma), n, df, level);
     if (has_u) r.pu = bissell_interval((s.upper - mean) / (3.0 * sigma), n, df, level);
     double k = cap_nan;
@@ -392,7 +406,8 @@ inline IndexSet index_set(double mean, double sigma, double n, double df, const 
         const double a2 = a * a;
         const double nu = o.cpm_interval == CpmInterval::boyles ? n * (1.0 + a2) * (1.0 + a2) / (1.0 + 2.0 * a2)
                                                                 : n * (1.0 + a2) / (1.0 + 2.0 * a2);
-        r.pm = chi_square_interval(c, nu, level);
+        ChiSquareFactors own;  // ν depends on the series' own a: nothing to share
+        r.pm = chi_square_interval(c, nu, level, own);
     }
     // predicted proportions under N(mean, sigma²)
     r.below = has_l ? phi((s.lower - mean) / sigma) : cap_nan;
@@ -504,21 +519,22 @@ inline CapabilityMoments capability_moments(std::span<const double> x, const Cap
     return m;
 }
 
-inline Capability capability_indices(const CapabilityMoments& m, const Specification& spec_in, const CapabilityOptions& o) {
-    o.validate();
-    detail::check_specification(spec_in, 0, false);
-    const stats::Level level(o.confidence);
+namespace detail {
+
+/// capability_indices without the checks, with the caller's chi-square cache and level.
+inline Capability indices_unchecked(const CapabilityMoments& m, const Specification& spec_in, const CapabilityOptions& o,
+                                    const stats::Level& level, ChiSquareFactors& cache) {
     Capability c;
     c.moments = m;
-    c.spec = detail::resolved(spec_in);
+    c.spec = resolved(spec_in);
     const bool any_spec = std::isfinite(c.spec.lower) || std::isfinite(c.spec.upper);
     if (m.n < 2 || m.n_moving_ranges == 0 || !(m.sigma_within == m.sigma_within)) {
         c.status = CapabilityStatus::too_few_values;
         return c;
     }
     const double n = static_cast<double>(m.n);
-    const detail::IndexSet w = detail::index_set(m.mean, m.sigma_within, n, m.df_within, c.spec, o, level);
-    const detail::IndexSet v = detail::index_set(m.mean, m.sigma_overall, n, m.df_overall, c.spec, o, level);
+    const IndexSet w = index_set(m.mean, m.sigma_within, n, m.df_within, c.spec, o, level, cache);
+    const IndexSet v = index_set(m.mean, m.sigma_overall, n, m.df_overall, c.spec, o, level, cache);
     c.cp = w.p, c.cpl = w.pl, c.cpu = w.pu, c.cpk = w.pk, c.cpm = w.pm;
     c.pp = v.p, c.ppl = v.pl, c.ppu = v.pu, c.ppk = v.pk, c.ppm = v.pm;
     c.expected_below_within = w.below, c.expected_above_within = w.above, c.p_meet_within = w.meet;
@@ -527,6 +543,15 @@ inline Capability capability_indices(const CapabilityMoments& m, const Specifica
     else if (!any_spec) c.status = CapabilityStatus::no_specification;
     else c.status = CapabilityStatus::ok;
     return c;
+}
+
+}  // namespace detail
+
+inline Capability capability_indices(const CapabilityMoments& m, const Specification& spec, const CapabilityOptions& o) {
+    o.validate();
+    detail::check_specification(spec, 0, false);
+    detail::ChiSquareFactors cache;
+    return detail::indices_unchecked(m, spec, o, stats::Level(o.confidence), cache);
 }
 
 inline Capability capability(std::span<const double> values, const Specification& spec, const CapabilityOptions& o) {
@@ -607,10 +632,12 @@ inline CapabilityResult capability_grouped(const CapabilityInput& in, const Capa
 
     CapabilityResult r;
     r.resize(G);
+    const stats::Level level(o.confidence);
     for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) {
+        detail::ChiSquareFactors cache;
         for (std::size_t g = g0; g < g1; ++g) {
             const auto x = in.values.subspan(in.offsets[g], in.offsets[g + 1] - in.offsets[g]);
-            Capability c = capability_indices(capability_moments(x, o), detail::spec_at(in, g), o);
+            Capability c = detail::indices_unchecked(capability_moments(x, o), detail::spec_at(in, g), o, level, cache);
             detail::observed(x, c.spec, c);
             r.set(g, c);
         }
