@@ -16,7 +16,8 @@ from .capability import CapabilityResult, TargetAssuranceResult, capability, tar
 from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
 from .funnel import FunnelResult, funnel
-from . import inequality, maturity, periods
+from .review import ControlVsAssurance, ReviewResult, control_vs_assurance, retrospective_review
+from . import inequality, maturity, monitor, periods
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,11 @@ __all__ = [
     "ae_performance",
     "periods",
     "maturity",
+    "monitor",
+    "control_vs_assurance",
+    "ControlVsAssurance",
+    "retrospective_review",
+    "ReviewResult",
     "funnel",
     "FunnelResult",
     "compare",

@@ -388,3 +388,251 @@ def board_summary(
     assurance_icon: npt.NDArray[np.int8],
     target_index: Optional[npt.NDArray[np.float64]] = None,
 ) -> dict[str, Any]: ...
+
+# ---- live monitors, thresholds, review, control vs assurance (src/bindings/register_monitor.cpp)
+_Rules = Optional[Any]  # None, a rule-set name or a list of rule names
+_Push = dict[str, Any]  # index, day, value, ..., flags, point_type, learning, alarm, signals, updates
+
+class _MonitorState:
+    def save(self) -> bytes: ...
+    def to_json(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+class ShewhartMonitor(_MonitorState):
+    def __init__(
+        self,
+        chart: str = "xmr",
+        preset: str = "mdc",
+        rules: _Rules = None,
+        improvement: str = "increase",
+        target: float = ...,
+        fix_after: int = 0,
+        limits: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    def push(self, value: float, denominator: float = ..., day: Optional[int] = None, exclude: bool = False) -> _Push: ...
+    def replay(
+        self,
+        values: npt.NDArray[np.float64],
+        denominators: Optional[npt.NDArray[np.float64]] = None,
+        days: Optional[npt.NDArray[np.int64]] = None,
+        exclude: Optional[npt.NDArray[np.uint8]] = None,
+    ) -> dict[str, Any]: ...
+    def rebase(self, limits: Optional[dict[str, Any]] = None) -> None: ...
+    @staticmethod
+    def restore(state: bytes) -> "ShewhartMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "ShewhartMonitor": ...
+    @property
+    def learning(self) -> bool: ...
+    @property
+    def phase_begin(self) -> int: ...
+    @property
+    def limits(self) -> dict[str, Any]: ...
+    @property
+    def trial_limits(self) -> dict[str, Any]: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+    @property
+    def runs_analysis(self) -> dict[str, Any]: ...
+
+class CusumMonitor(_MonitorState):
+    def __init__(
+        self,
+        k: float = 0.5,
+        h: float = 5.0,
+        fast_initial_response: bool = False,
+        head_start: float = 0.0,
+        reset_after_signal: bool = False,
+        fix_after: int = 0,
+        target: float = ...,
+        sigma: float = ...,
+        improvement: str = "increase",
+    ) -> None: ...
+    def push(self, value: float, size: float = 1.0, day: Optional[int] = None) -> _Push: ...
+    def replay(
+        self,
+        values: npt.NDArray[np.float64],
+        sizes: Optional[npt.NDArray[np.float64]] = None,
+        days: Optional[npt.NDArray[np.int64]] = None,
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def restore(state: bytes) -> "CusumMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "CusumMonitor": ...
+    @property
+    def learning(self) -> bool: ...
+    @property
+    def parameters(self) -> dict[str, float]: ...
+
+class EwmaMonitor(_MonitorState):
+    def __init__(
+        self,
+        lam: float = 0.2,
+        limit_sigmas: float = 3.0,
+        limits: str = "time_varying",
+        fix_after: int = 0,
+        target: float = ...,
+        sigma: float = ...,
+        improvement: str = "increase",
+    ) -> None: ...
+    def push(self, value: float, size: float = 1.0, day: Optional[int] = None) -> _Push: ...
+    def replay(
+        self,
+        values: npt.NDArray[np.float64],
+        sizes: Optional[npt.NDArray[np.float64]] = None,
+        days: Optional[npt.NDArray[np.int64]] = None,
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def restore(state: bytes) -> "EwmaMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "EwmaMonitor": ...
+    @property
+    def learning(self) -> bool: ...
+    @property
+    def parameters(self) -> dict[str, float]: ...
+
+class BernoulliCusumMonitor(_MonitorState):
+    def __init__(
+        self, target: float = ..., baseline: int = 0, odds_ratio: float = 2.0, limit: float = 3.5,
+        improvement: str = "decrease",
+    ) -> None: ...
+    def push(self, outcome: float, day: Optional[int] = None) -> _Push: ...
+    def replay(self, outcomes: npt.NDArray[np.float64], days: Optional[npt.NDArray[np.int64]] = None) -> dict[str, Any]: ...
+    @staticmethod
+    def restore(state: bytes) -> "BernoulliCusumMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "BernoulliCusumMonitor": ...
+    @property
+    def learning(self) -> bool: ...
+    @property
+    def parameters(self) -> dict[str, float]: ...
+
+class RiskAdjustedCusumMonitor(_MonitorState):
+    def __init__(
+        self,
+        odds_ratio_null: float = 1.0,
+        odds_ratio_upper: float = 2.0,
+        odds_ratio_lower: float = 0.5,
+        h_upper: float = 4.5,
+        h_lower: float = 4.0,
+        reset_after_signal: bool = True,
+        improvement: str = "decrease",
+    ) -> None: ...
+    def push(self, outcome: float, risk: float, day: Optional[int] = None) -> _Push: ...
+    def replay(
+        self, outcomes: npt.NDArray[np.float64], risks: npt.NDArray[np.float64], days: Optional[npt.NDArray[np.int64]] = None
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def restore(state: bytes) -> "RiskAdjustedCusumMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "RiskAdjustedCusumMonitor": ...
+    @property
+    def state(self) -> dict[str, float]: ...
+
+class VladMonitor(_MonitorState):
+    def __init__(
+        self,
+        k_deterioration: float = ...,
+        k_improvement: float = ...,
+        h_deterioration: float = ...,
+        h_improvement: float = ...,
+        mean_risk: float = ...,
+        odds_ratio_deterioration: float = 2.0,
+        odds_ratio_improvement: float = 0.5,
+        reset_after_signal: bool = True,
+        improvement: str = "decrease",
+    ) -> None: ...
+    def push(self, outcome: float, risk: float, day: Optional[int] = None) -> _Push: ...
+    def replay(
+        self, outcomes: npt.NDArray[np.float64], risks: npt.NDArray[np.float64], days: Optional[npt.NDArray[np.int64]] = None
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def restore(state: bytes) -> "VladMonitor": ...
+    @staticmethod
+    def from_json(state: str) -> "VladMonitor": ...
+    @property
+    def parameters(self) -> dict[str, float]: ...
+
+def monitor_state_kind(state: bytes) -> str: ...
+def monitor_json_kind(state: str) -> str: ...
+def learn_limits(
+    chart: str,
+    preset: str,
+    values: npt.NDArray[np.float64],
+    denominators: Optional[npt.NDArray[np.float64]] = None,
+    exclude: Optional[npt.NDArray[np.uint8]] = None,
+) -> dict[str, Any]: ...
+def bernoulli_cusum(
+    outcomes: npt.NDArray[np.float64], target: float = ..., baseline: int = 0, odds_ratio: float = 2.0, limit: float = 3.5
+) -> dict[str, Any]: ...
+def risk_adjusted_weight(outcome: float, risk: float, odds_ratio: float, odds_ratio_null: float = 1.0) -> float: ...
+def vlad_optimal_k(mean_risk: float, odds_ratio: float) -> float: ...
+def cusum_arl(
+    k: float, h: float, shift: float = 0.0, sides: str = "two_sided", head_start: float = 0.0, states: int = 100
+) -> float: ...
+def cusum_arl_siegmund(k: float, h: float, shift: float = 0.0, sides: str = "two_sided") -> float: ...
+def cusum_threshold(arl0: float, k: float = 0.5, sides: str = "two_sided", head_start: float = 0.0, states: int = 100) -> float: ...
+def cusum_false_alarm_probability(
+    k: float, h: float, horizon: int, sides: str = "two_sided", head_start: float = 0.0, states: int = 100
+) -> float: ...
+def cusum_threshold_for_false_alarm(
+    probability: float, horizon: int, k: float = 0.5, sides: str = "two_sided", head_start: float = 0.0, states: int = 100
+) -> float: ...
+def bernoulli_scores(p0: float, odds_ratio: float) -> tuple[np.ndarray, np.ndarray]: ...
+def risk_adjusted_scores(
+    risks: npt.NDArray[np.float64], odds_ratio: float, odds_ratio_null: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]: ...
+def score_cusum_arl(scores: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float64], h: float, states: int = 0) -> float: ...
+def score_cusum_threshold(
+    scores: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float64], arl0: float, states: int = 0
+) -> float: ...
+def score_cusum_false_alarm_probability(
+    scores: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float64], h: float, horizon: int, states: int = 0
+) -> float: ...
+def score_cusum_threshold_for_false_alarm(
+    scores: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float64], probability: float, horizon: int,
+    states: int = 0,
+) -> float: ...
+def simulate_score_cusum_arl(
+    scores: npt.NDArray[np.float64],
+    probabilities: npt.NDArray[np.float64],
+    h: float,
+    runs: int = 10000,
+    seed: int = 1,
+    max_length: int = 10000000,
+) -> dict[str, float]: ...
+def review(
+    values: npt.NDArray[np.float64],
+    denominators: Optional[npt.NDArray[np.float64]],
+    offsets: npt.NDArray[np.int64],
+    goals: Optional[npt.NDArray[np.float64]],
+    period_begin: Optional[npt.NDArray[np.int64]],
+    period_end: Optional[npt.NDArray[np.int64]],
+    exclude: Optional[npt.NDArray[np.uint8]],
+    chart: str,
+    preset: str,
+    rules: _Rules,
+    improvement: str,
+    fix_after: int,
+    threads: int = 0,
+) -> dict[str, Any]: ...
+def control_vs_assurance(
+    values: npt.NDArray[np.float64],
+    denominators: Optional[npt.NDArray[np.float64]],
+    days: Optional[npt.NDArray[np.int64]],
+    offsets: npt.NDArray[np.int64],
+    goals: Optional[npt.NDArray[np.float64]],
+    period_begin: Optional[npt.NDArray[np.int64]],
+    period_end: Optional[npt.NDArray[np.int64]],
+    exclude: Optional[npt.NDArray[np.uint8]],
+    chart: str,
+    preset: str,
+    rules: _Rules,
+    improvement: str,
+    fix_after: int,
+    assurance: str = "not_assured",
+    required_share: float = 0.5,
+    signals: str = "concern",
+    threads: int = 0,
+) -> dict[str, Any]: ...

@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
     qm::bind::register_assurance(m);
     qm::bind::register_maturity(m);
     qm::bind::register_assurance2(m);
+    qm::bind::register_monitor(m);
 }

@@ -58,5 +58,6 @@ void register_periods(py::module_& m);
 void register_assurance(py::module_& m);
 void register_maturity(py::module_& m);
 void register_assurance2(py::module_& m);
+void register_monitor(py::module_& m);
 
 }  // namespace qm::bind
