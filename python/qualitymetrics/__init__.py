@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from ._core import InsufficientDataError, preset_names
 from .charts import ShortSeriesWarning, SPCResult, spc
-from .board import BoardSummary, board_summary
-from .capability import CapabilityResult, TargetAssuranceResult, capability, target_assurance
 from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
 from .funnel import FunnelResult, funnel
+from .capability import CapabilityResult, TargetAssuranceResult, capability, target_assurance
+from .board import BoardSummary, board_summary
+from . import inequality
+from . import periods
+from . import maturity
+from . import monitor
 from .review import ControlVsAssurance, ReviewResult, control_vs_assurance, retrospective_review
-from . import inequality, maturity, monitor, periods
 
 __version__ = "0.1.0"
 
@@ -25,17 +28,6 @@ __all__ = [
     "spc",
     "SPCResult",
     "ShortSeriesWarning",
-    "InsufficientDataError",
-    "preset_names",
-    "ae_attendances",
-    "ae_performance",
-    "periods",
-    "maturity",
-    "monitor",
-    "control_vs_assurance",
-    "ControlVsAssurance",
-    "retrospective_review",
-    "ReviewResult",
     "funnel",
     "FunnelResult",
     "compare",
@@ -47,5 +39,16 @@ __all__ = [
     "inequality",
     "board_summary",
     "BoardSummary",
+    "InsufficientDataError",
+    "preset_names",
+    "ae_attendances",
+    "ae_performance",
+    "periods",
     "__version__",
+    "maturity",
+    "monitor",
+    "control_vs_assurance",
+    "ControlVsAssurance",
+    "retrospective_review",
+    "ReviewResult",
 ]

@@ -226,6 +226,73 @@ def time_weighted(
     threads: int = 0,
 ) -> dict[str, np.ndarray]: ...
 
+
+# ---- assurance: capability, target assurance, inequality, board summary (register_assurance2.cpp)
+CAPABILITY_STATUSES: list[str]
+MEET_MODELS: list[str]
+BOARD_COLUMNS: list[str]
+BOARD_ROWS: list[str]
+BOARD_ACTIONS: list[list[str]]
+BOARD_SEVERITY: list[list[int]]
+
+def capability_grouped(
+    values: npt.NDArray[np.float64],
+    offsets: npt.NDArray[np.int64],
+    lower: Optional[npt.NDArray[np.float64]],
+    upper: Optional[npt.NDArray[np.float64]],
+    nominal: Optional[npt.NDArray[np.float64]],
+    confidence: float = 0.95,
+    mr_d2: float = 1.128,
+    screen_moving_ranges: bool = False,
+    screen_multiplier: float = 3.267,
+    within_df_factor: float = 1.0,
+    cpm_interval: str = "boyles",
+    threads: int = 0,
+) -> dict[str, np.ndarray]: ...
+def target_assurance(
+    chart: str,
+    statistic: npt.NDArray[np.float64],
+    centre: npt.NDArray[np.float64],
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+    denominator: Optional[npt.NDArray[np.float64]],
+    offsets: npt.NDArray[np.int64],
+    phase_begin: Optional[npt.NDArray[np.int64]],
+    targets: Optional[npt.NDArray[np.float64]],
+    improvement: str,
+    threads: int = 0,
+) -> dict[str, np.ndarray]: ...
+def target_index(
+    target: npt.NDArray[np.float64],
+    centre: npt.NDArray[np.float64],
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+    improvement: str,
+) -> npt.NDArray[np.float64]: ...
+def sii(
+    values: npt.NDArray[np.float64],
+    population: npt.NDArray[np.float64],
+    se: Optional[npt.NDArray[np.float64]],
+    lower: Optional[npt.NDArray[np.float64]],
+    upper: Optional[npt.NDArray[np.float64]],
+    offsets: npt.NDArray[np.int64],
+    value_type: str = "other",
+    transform: bool = False,
+    multiplier: float = 1.0,
+    repetitions: int = 100000,
+    confidence: list[float] = ...,
+    ci_confidence: float = 0.95,
+    seed: int = 1,
+    minimum_quantiles: int = 2,
+    threads: int = 0,
+) -> dict[str, Any]: ...
+def sii_fit(values: npt.NDArray[np.float64], population: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def board_summary(
+    variation_icon: npt.NDArray[np.int8],
+    assurance_icon: npt.NDArray[np.int8],
+    target_index: Optional[npt.NDArray[np.float64]] = None,
+) -> dict[str, Any]: ...
+
 # ---- maturity (src/bindings/register_maturity.cpp)
 class MaturityFrameworkError(ValueError):
     file: str
@@ -322,72 +389,6 @@ def maturity_compare(
 ) -> dict[str, np.ndarray]: ...
 def maturity_compare_rounds(score: MaturityScore, z: float = 1.96) -> dict[str, np.ndarray]: ...
 def maturity_rollup(score: MaturityScore, by: Optional[npt.NDArray[np.int64]], k: int = 3) -> dict[str, Any]: ...
-
-# ---- assurance: capability, target assurance, inequality, board summary (register_assurance2.cpp)
-CAPABILITY_STATUSES: list[str]
-MEET_MODELS: list[str]
-BOARD_COLUMNS: list[str]
-BOARD_ROWS: list[str]
-BOARD_ACTIONS: list[list[str]]
-BOARD_SEVERITY: list[list[int]]
-
-def capability_grouped(
-    values: npt.NDArray[np.float64],
-    offsets: npt.NDArray[np.int64],
-    lower: Optional[npt.NDArray[np.float64]],
-    upper: Optional[npt.NDArray[np.float64]],
-    nominal: Optional[npt.NDArray[np.float64]],
-    confidence: float = 0.95,
-    mr_d2: float = 1.128,
-    screen_moving_ranges: bool = False,
-    screen_multiplier: float = 3.267,
-    within_df_factor: float = 1.0,
-    cpm_interval: str = "boyles",
-    threads: int = 0,
-) -> dict[str, np.ndarray]: ...
-def target_assurance(
-    chart: str,
-    statistic: npt.NDArray[np.float64],
-    centre: npt.NDArray[np.float64],
-    lower: npt.NDArray[np.float64],
-    upper: npt.NDArray[np.float64],
-    denominator: Optional[npt.NDArray[np.float64]],
-    offsets: npt.NDArray[np.int64],
-    phase_begin: Optional[npt.NDArray[np.int64]],
-    targets: Optional[npt.NDArray[np.float64]],
-    improvement: str,
-    threads: int = 0,
-) -> dict[str, np.ndarray]: ...
-def target_index(
-    target: npt.NDArray[np.float64],
-    centre: npt.NDArray[np.float64],
-    lower: npt.NDArray[np.float64],
-    upper: npt.NDArray[np.float64],
-    improvement: str,
-) -> npt.NDArray[np.float64]: ...
-def sii(
-    values: npt.NDArray[np.float64],
-    population: npt.NDArray[np.float64],
-    se: Optional[npt.NDArray[np.float64]],
-    lower: Optional[npt.NDArray[np.float64]],
-    upper: Optional[npt.NDArray[np.float64]],
-    offsets: npt.NDArray[np.int64],
-    value_type: str = "other",
-    transform: bool = False,
-    multiplier: float = 1.0,
-    repetitions: int = 100000,
-    confidence: list[float] = ...,
-    ci_confidence: float = 0.95,
-    seed: int = 1,
-    minimum_quantiles: int = 2,
-    threads: int = 0,
-) -> dict[str, Any]: ...
-def sii_fit(values: npt.NDArray[np.float64], population: npt.NDArray[np.float64]) -> dict[str, Any]: ...
-def board_summary(
-    variation_icon: npt.NDArray[np.int8],
-    assurance_icon: npt.NDArray[np.int8],
-    target_index: Optional[npt.NDArray[np.float64]] = None,
-) -> dict[str, Any]: ...
 
 # ---- live monitors, thresholds, review, control vs assurance (src/bindings/register_monitor.cpp)
 _Rules = Optional[Any]  # None, a rule-set name or a list of rule names

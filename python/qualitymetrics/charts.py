@@ -93,7 +93,8 @@ class SPCResult:
         return np.repeat(phase_column, self._phase_lengths)
 
     def _line(self, name: str) -> np.ndarray:
-        """A line column per point (stored per point, or per phase and repeated)."""
+        """A line column per point (stored per point, or per phase and repeated: the chart catalogue
+        returns one row per phase unless some phase's lines vary from point to point)."""
         col = self.columns.get(name)
         if col is None:
             return np.full(len(self.values), np.nan)
@@ -214,8 +215,8 @@ class SPCResult:
                 "centre": c["phase_centre"],
                 "mean": c["phase_mean"],
                 "sigma": c["phase_sigma"],
-                "lower": c["lower"][last],
-                "upper": c["upper"][last],
+                "lower": self._line("lower")[last],
+                "upper": self._line("upper")[last],
                 "sufficient": c["phase_sufficient"].astype(bool),
             })
             if "runs" in self.rule_names or "crossings" in self.rule_names:

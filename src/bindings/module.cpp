@@ -17,7 +17,7 @@ PYBIND11_MODULE(_core, m) {
     qm::bind::register_charts(m);
     qm::bind::register_periods(m);
     qm::bind::register_assurance(m);
-    qm::bind::register_maturity(m);
     qm::bind::register_assurance2(m);
+    qm::bind::register_maturity(m);
     qm::bind::register_monitor(m);
 }

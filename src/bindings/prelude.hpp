@@ -56,8 +56,8 @@ void register_spc(py::module_& m);
 void register_charts(py::module_& m);
 void register_periods(py::module_& m);
 void register_assurance(py::module_& m);
-void register_maturity(py::module_& m);
 void register_assurance2(py::module_& m);
+void register_maturity(py::module_& m);
 void register_monitor(py::module_& m);
 
 }  // namespace qm::bind

@@ -85,20 +85,24 @@ void register_charts(py::module_& m) {
             in.exclude = optional_view<std::uint8_t>(exclude_obj, "exclude");
             in.improvement = parse_improvement(improvement);
             spc::ChartResult r;
+            spc::LineColumns lines;
             {
                 py::gil_scoped_release release;
                 r = spc::chart_grouped(in, o, threads);
+                // Lines: one row per phase when every phase has one set (charts.py repeats them per
+                // point), else one per point (expanded here, in C++, from each point's σ_i).
+                lines = r.lines_per_phase() ? std::move(r.lines) : r.point_lines();
             }
             py::dict d;
             d["rules"] = static_cast<unsigned>(o.rules.rules);
             d["statistic"] = to_numpy(std::move(r.statistic));
-            d["centre"] = to_numpy(std::move(r.lines.centre));
-            d["lower"] = to_numpy(std::move(r.lines.lower));
-            d["upper"] = to_numpy(std::move(r.lines.upper));
-            d["lower_1sigma"] = to_numpy(std::move(r.lines.lower_1sigma));
-            d["upper_1sigma"] = to_numpy(std::move(r.lines.upper_1sigma));
-            d["lower_2sigma"] = to_numpy(std::move(r.lines.lower_2sigma));
-            d["upper_2sigma"] = to_numpy(std::move(r.lines.upper_2sigma));
+            d["centre"] = to_numpy(std::move(lines.centre));
+            d["lower"] = to_numpy(std::move(lines.lower));
+            d["upper"] = to_numpy(std::move(lines.upper));
+            d["lower_1sigma"] = to_numpy(std::move(lines.lower_1sigma));
+            d["upper_1sigma"] = to_numpy(std::move(lines.upper_1sigma));
+            d["lower_2sigma"] = to_numpy(std::move(lines.lower_2sigma));
+            d["upper_2sigma"] = to_numpy(std::move(lines.upper_2sigma));
             d["flags"] = to_numpy(std::move(r.flags));
             d["point_type"] = to_numpy<PointType, std::int8_t>(std::move(r.point_type));
             for (auto [name, v] : {std::pair{"phase_group", &r.phase_group}, {"phase_begin", &r.phase_begin},

@@ -380,7 +380,7 @@ TEST(Capability, GroupedThreadsGiveIdenticalResults) {
 TargetAssuranceInput from_chart(const qm::spc::ChartResult& r, std::span<const double> den, std::span<const std::size_t> off,
                                 std::span<const double> targets, Improvement imp, std::vector<std::size_t>& begins,
                                 qm::spc::LineColumns& lines) {
-    lines = r.lines;
+    lines = r.point_lines();
     begins.clear();
     const std::size_t G = off.size() - 1;
     for (std::size_t g = 0; g < G; ++g) begins.push_back(r.phase_begin[r.group_phase_offsets[g + 1] - 1]);

@@ -9,13 +9,21 @@
 //         "mdc", "qicharts2", "qcc", "shewhart": the limit arithmetic and rule set of each tool
 //   struct qm::spc::ChartInput  { values, denominators, subgroup_offsets, offsets, targets,
 //                                 phase_starts, exclude, improvement }
-//   struct qm::spc::ChartResult  per point: statistic, lines, flags, point_type;
-//                                per phase: limits info and Anhøj runs analysis; per group: icons
+//   struct qm::spc::ChartResult  per point: statistic, flags, point_type; lines per phase, and per
+//                                point where they vary (lines_at(), point_lines()); per phase: limits
+//                                info and Anhøj runs analysis; per group: icons
 //   ChartResult qm::spc::chart_grouped(const ChartInput&, const ChartOptions&, unsigned threads = 0)
 //
 // A phase's limits come from its baseline rows (the first fix_after rows; all when 0) that are
-// not excluded (qm/spc/limits.hpp); the rules run over every row of the phase against the
-// per-point lines (qm/spc/rules.hpp). The variation icon is the last row's point type; the
+// not excluded (qm/spc/limits.hpp); the rules run over every row of the phase against its lines
+// (qm/spc/rules.hpp).
+// Lines are stored once per phase wherever they are the same for every point of it — always for
+// run, I, MR, c, g and t; for p, np, u, p′ and u′ when every point of the phase has the same
+// denominator and none is missing; for Xbar, R and S when every subgroup of the phase has the same
+// size — and otherwise as each point's σ_i (plus its centre and ceiling where those vary), from
+// which lines_at() and point_lines() compute the lines with the same arithmetic the limits used:
+// writing seven columns per point cost more than the rest of the chart (benchmarks/README.md).
+// The variation icon is the last row's point type; the
 // assurance icon compares the target with the lines at the last row (for charts whose limits
 // vary with the denominator or subgroup size, the limits that apply to the latest point).
 // A phase with too few usable points gets NaN lines and phase_sufficient = 0 (no error), so
@@ -29,6 +37,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <qm/core/error.hpp>
@@ -120,9 +129,23 @@ struct ChartResult {
     bool dispersion = false;
     // ---- per point (size n)
     std::vector<double> statistic;
-    LineColumns lines;
     std::vector<RuleFlags> flags;
     std::vector<PointType> point_type;
+    // ---- lines: lines_at(i) and point_lines() give them per point. Stored per phase, and per point
+    //      only where they differ between the points of a phase (p, np, u, p′, u′ with differing
+    //      denominators or a missing point; Xbar, R, S with differing subgroup sizes):
+    LineColumns lines;                          ///< one row per phase: the lines of its last point
+    std::vector<std::uint8_t> phase_lines_vary; ///< per phase: 1 when its points' lines differ
+    /// Per point (size n; empty when no phase varies), read for the points of varying phases only:
+    /// point i's lines are make_lines(centre, point_sigma[i], multipliers of sigma_multiplier,
+    /// line_floor, ceiling) — centre ± k·σ_i, ± 2(k/3)·σ_i, ± (k/3)·σ_i, each clamped to
+    /// [line_floor, ceiling] — with centre = point_centre[i] for np, R and S (else the phase's row of
+    /// `lines`) and ceiling = point_ceiling[i] for np with clip (else line_ceiling). NaN σ_i: the
+    /// point has only a centre line (a missing point, or a subgroup of fewer than 2).
+    std::vector<double> point_sigma, point_centre, point_ceiling;
+    double sigma_multiplier = 3.0;
+    double line_floor = -std::numeric_limits<double>::infinity();
+    double line_ceiling = std::numeric_limits<double>::infinity();
     // ---- per phase (size P)
     std::vector<std::size_t> phase_group, phase_begin, phase_end, phase_n_used, phase_n_screened;
     std::vector<double> phase_centre, phase_mean, phase_sigma;
@@ -137,6 +160,35 @@ struct ChartResult {
     std::size_t size() const noexcept { return statistic.size(); }
     std::size_t phases() const noexcept { return phase_begin.size(); }
     std::size_t groups() const noexcept { return variation_icon.size(); }
+
+    /// Whether every phase has one set of lines for all its points (then `lines` is all there is).
+    bool lines_per_phase() const noexcept { return point_sigma.empty(); }
+    /// The phase of point i (i < size()).
+    std::size_t phase_of(std::size_t i) const noexcept {
+        return static_cast<std::size_t>(std::upper_bound(phase_begin.begin(), phase_begin.end(), i) -
+                                        phase_begin.begin()) - 1;
+    }
+    /// The lines point i (a row of the whole input) of phase p is judged against.
+    Lines lines_at(std::size_t p, std::size_t i) const noexcept {
+        if (!phase_lines_vary[p]) return lines.at(p);
+        return detail::limits::make_lines(point_centre.empty() ? lines.centre[p] : point_centre[i], point_sigma[i],
+                                          detail::limits::Multipliers(sigma_multiplier), line_floor,
+                                          point_ceiling.empty() ? line_ceiling : point_ceiling[i]);
+    }
+    Lines lines_at(std::size_t i) const noexcept { return lines_at(phase_of(i), i); }
+    /// The lines with one row per point.
+    LineColumns point_lines() const {
+        LineColumns out;
+        out.resize(size());
+        for (std::size_t p = 0; p < phases(); ++p) {
+            if (!phase_lines_vary[p]) {
+                detail::limits::fill_lines(out, phase_begin[p], phase_end[p] - phase_begin[p], lines.at(p));
+                continue;
+            }
+            for (std::size_t i = phase_begin[p]; i < phase_end[p]; ++i) out.set(i, lines_at(p, i));
+        }
+        return out;
+    }
 };
 
 ChartResult chart_grouped(const ChartInput& input, const ChartOptions& options, unsigned threads = 0);
@@ -185,24 +237,123 @@ inline void validate_chart_input(const ChartInput& in, const ChartOptions& o) {
     }
 }
 
+/// A varying phase's lines as the rule engine reads them: computed from the per-point σ_i (and
+/// centre, ceiling) by the same make_lines() as ChartResult::lines_at(), 64 points at a time.
+struct RecipeLines {
+    double centre_line, floor_line, ceiling_line;
+    limits::Multipliers m;
+    const double *sigma, *centres, *ceilings;  ///< at the phase's first point; centres, ceilings may be null
+    static constexpr bool per_point = true;
+    Lines at(std::size_t i) const noexcept {
+        return limits::make_lines(centres ? centres[i] : centre_line, sigma[i], m, floor_line,
+                                  ceilings ? ceilings[i] : ceiling_line);
+    }
+    double centre(std::size_t i) const noexcept { return centres ? centres[i] : centre_line; }
+    /// make_lines() for points base .. base + n − 1, written so that it vectorises (the clamp as two
+    /// selects: lo <= hi, so at most one applies, and NaN stays NaN, as in limits::clamp_line).
+    LinePointers word(std::size_t base, std::size_t n, WordLineBuffer& b, WordLines need = WordLines::all) const noexcept {
+        const double k = m.k, k1 = m.k1, k2 = m.k2, lo = floor_line;
+        auto clamp = [lo](double v, double hi) {
+            const double r = v < lo ? lo : v;
+            return v > hi ? hi : r;
+        };
+        const double* s = sigma + base;
+        auto fill = [&]<WordLines Need>() {
+            auto one = [&](std::size_t j, double c, double hi) {
+                b.centre[j] = c;
+                if constexpr (Need == WordLines::centre) return;
+                b.lower[j] = clamp(c - k * s[j], hi);
+                b.upper[j] = clamp(c + k * s[j], hi);
+                if constexpr (Need == WordLines::limits) return;
+                b.lower_2sigma[j] = clamp(c - k2 * s[j], hi);
+                b.upper_2sigma[j] = clamp(c + k2 * s[j], hi);
+                if constexpr (Need == WordLines::two_sigma) return;
+                b.lower_1sigma[j] = clamp(c - k1 * s[j], hi);
+                b.upper_1sigma[j] = clamp(c + k1 * s[j], hi);
+            };
+            if (centres == nullptr && ceilings == nullptr) {  // p, u, p′, u′, Xbar: one centre and ceiling
+                const double c = centre_line, hi = ceiling_line;
+                for (std::size_t j = 0; j < n; ++j) one(j, c, hi);
+            } else {
+                for (std::size_t j = 0; j < n; ++j)
+                    one(j, centres ? centres[base + j] : centre_line, ceilings ? ceilings[base + j] : ceiling_line);
+            }
+        };
+        switch (need) {
+            case WordLines::centre: fill.template operator()<WordLines::centre>(); break;
+            case WordLines::limits: fill.template operator()<WordLines::limits>(); break;
+            case WordLines::two_sigma: fill.template operator()<WordLines::two_sigma>(); break;
+            case WordLines::all: fill.template operator()<WordLines::all>(); break;
+        }
+        return b.pointers();
+    }
+};
+
+/// Whether the lines of a phase's rows [b, e) are the same for every row, for the charts whose lines
+/// depend on the point: ratio charts when every point is present with one denominator, subgroup
+/// charts when every subgroup has one size (see limits.hpp: these rows get identical lines).
+inline bool phase_lines_constant(ChartType chart, const ChartInput& in, const SubgroupStats& sg, std::size_t b,
+                                 std::size_t e) noexcept {
+    switch (limits::kind_of(chart)) {
+        case limits::Kind::ratio: {  // blocks of 16 without a branch, then stop at the first difference
+            const double *y = in.values.data(), *d = in.denominators.data();
+            const double d0 = d[b];
+            for (std::size_t i = b; i < e;) {
+                bool same = true;
+                for (const std::size_t end = std::min(e, i + 16); i < end; ++i) same &= (y[i] == y[i]) & (d[i] == d0);
+                if (!same) return false;  // (NaN compares unequal)
+            }
+            return true;
+        }
+        case limits::Kind::subgroups: {
+            const std::size_t m0 = sg.size[b];
+            for (std::size_t i = b; i < e; ++i)
+                if (sg.size[i] != m0) return false;
+            return true;
+        }
+        default: return true;
+    }
+}
+
 }  // namespace detail
 
 inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, unsigned threads) {
+    namespace lim_ = detail::limits;  // the chart kernels
     opt.validate();
     detail::validate_chart_input(in, opt);
     const std::size_t n = in.offsets.back(), G = in.offsets.size() - 1;
     const bool subgroups = opt.chart == ChartType::xbar_r || opt.chart == ChartType::xbar_s;
 
+    // Subgroup statistics; the standard deviations only when the chart's σ uses them (the S chart,
+    // and σ from s̄ or the pooled s; not Xbar-R's R̄/d2).
     SubgroupStats sg;
-    if (subgroups) sg = subgroup_stats(in.values, in.subgroup_offsets);
+    if (subgroups)
+        sg = lim_::subgroup_stats_of(in.values, in.subgroup_offsets,
+                                     opt.chart == ChartType::xbar_s ||
+                                         lim_::resolve(opt.limits.subgroup_sigma, opt.chart) != SubgroupSigma::mean_range);
     const PhaseLayout layout = phase_layout(in.offsets, in.phase_starts);
     const std::size_t P = layout.phases();
 
+    LimitOptions lim = opt.limits;
+    lim.on_insufficient = OnInsufficient::nan_limits;
+
+    // The rows of phase p as chart_limits() takes them.
+    auto phase_input = [&](std::size_t b, std::size_t m) {
+        ChartPhaseInput pin;
+        if (subgroups) {
+            pin.subgroups = {std::span<const double>(sg.mean).subspan(b, m), std::span<const double>(sg.range).subspan(b, m),
+                             sg.sd.empty() ? std::span<const double>{} : std::span<const double>(sg.sd).subspan(b, m),
+                             std::span<const std::size_t>(sg.size).subspan(b, m)};
+        } else {
+            pin.values = in.values.subspan(b, m);
+            if (!in.denominators.empty()) pin.denominators = in.denominators.subspan(b, m);
+        }
+        return pin;
+    };
     ChartResult r;
     r.chart = opt.chart;
     r.dispersion = opt.dispersion;
     r.statistic.resize(n);
-    r.lines.resize(n);
     r.flags.resize(n);
     r.point_type.resize(n);
     for (auto* v : {&r.phase_group, &r.phase_begin, &r.phase_end, &r.phase_n_used, &r.phase_n_screened, &r.runs_n_useful,
@@ -214,35 +365,70 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
     r.variation_icon.resize(G);
     r.assurance_icon.resize(G);
 
-    LimitOptions lim = opt.limits;
-    lim.on_insufficient = OnInsufficient::nan_limits;
+    // Lines: one row per phase; per-point σ (centre, ceiling) for the phases whose lines vary.
+    const bool can_vary = lim_::kind_of(opt.chart) == lim_::Kind::ratio || subgroups;
+    r.lines.resize(P);
+    r.phase_lines_vary.resize(P);
+    bool any_vary = false;
+    if (can_vary)
+        for (std::size_t g = 0; g < G; ++g)
+            for (std::size_t p = layout.group_phase_offsets[g]; p < layout.group_phase_offsets[g + 1]; ++p) {
+                const std::size_t b = layout.begins[p], e = layout.end(p, g, in.offsets);
+                r.phase_lines_vary[p] = !detail::phase_lines_constant(opt.chart, in, sg, b, e);
+                any_vary = any_vary || r.phase_lines_vary[p];
+            }
+    r.sigma_multiplier = lim.sigma_multiplier;
+    const bool means = subgroups && !opt.dispersion;  // Xbar: never clipped
+    const bool proportion = opt.chart == ChartType::p || opt.chart == ChartType::p_prime;
+    r.line_floor = means || !lim.clip ? -lim_::inf : 0.0;
+    r.line_ceiling = proportion && lim.clip ? 1.0 : lim_::inf;
+    if (any_vary) {
+        r.point_sigma.resize(n);
+        if (opt.chart == ChartType::np || opt.dispersion) r.point_centre.resize(n);
+        if (opt.chart == ChartType::np && lim.clip) r.point_ceiling.resize(n);
+    }
+    const lim_::Multipliers mult(lim.sigma_multiplier);
 
     for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) {
-        std::vector<std::uint8_t> used;  // reused across the chunk's phases
+        lim_::Scratch scratch;           // reused across the chunk's phases
+        std::vector<std::uint8_t> used;  // only for phases with a frozen baseline or excluded rows
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = layout.group_phase_offsets[g], p1 = layout.group_phase_offsets[g + 1];
             for (std::size_t p = p0; p < p1; ++p) {
                 const std::size_t b = layout.begins[p], e = layout.end(p, g, in.offsets), m = e - b;
                 const std::size_t be = opt.fix_after == 0 ? e : std::min(e, b + opt.fix_after);
-                used.assign(m, 0);
-                for (std::size_t i = b; i < be; ++i) used[i - b] = in.exclude.empty() || !in.exclude[i];
-                ChartPhaseInput pin;
-                if (subgroups) {
-                    pin.subgroups = {std::span<const double>(sg.mean).subspan(b, m), std::span<const double>(sg.range).subspan(b, m),
-                                     std::span<const double>(sg.sd).subspan(b, m),
-                                     std::span<const std::size_t>(sg.size).subspan(b, m)};
-                } else {
-                    pin.values = in.values.subspan(b, m);
-                    if (!in.denominators.empty()) pin.denominators = in.denominators.subspan(b, m);
+                const bool masked = !in.exclude.empty() || be < e;
+                if (masked) {
+                    used.assign(m, 0);
+                    for (std::size_t i = b; i < be; ++i) used[i - b] = in.exclude.empty() || !in.exclude[i];
                 }
-                pin.used = used;
-                const PhaseLimitInfo info = opt.dispersion ? dispersion_limits(opt.chart, pin, lim, r.statistic, r.lines, b)
-                                                           : chart_limits(opt.chart, pin, lim, r.statistic, r.lines, b);
-                const std::span<const std::uint8_t> excl =
-                    in.exclude.empty() ? std::span<const std::uint8_t>{} : in.exclude.subspan(b, m);
-                const auto runs = apply_rules(std::span<const double>(r.statistic).subspan(b, m), line_pointers(r.lines, b),
-                                              opt.rules, in.improvement, std::span<RuleFlags>(r.flags).subspan(b, m),
-                                              std::span<PointType>(r.point_type).subspan(b, m), excl);
+                // Each phase's rows are validated with the phase (while they are in cache), so the error
+                // reported is the first bad row's: for_each_group_chunk rethrows the lowest chunk's.
+                const ChartPhaseInput pin = phase_input(b, m);
+                (void)lim_::validate_input(opt.chart, pin, lim, b, true);
+                const bool vary = r.phase_lines_vary[p] != 0;
+                auto at_b = [&](std::vector<double>& v) { return v.empty() ? nullptr : v.data() + b; };
+                const lim_::RecipeSink sink{r.lines, p, vary, m - 1, at_b(r.point_sigma), at_b(r.point_centre),
+                                            at_b(r.point_ceiling)};
+                double* st = r.statistic.data() + b;
+                PhaseLimitInfo info;
+                if (opt.dispersion)
+                    info = masked ? lim_::phase_dispersion(opt.chart, pin, m, lim, st, sink, lim_::MaskRows{used.data()})
+                                  : lim_::phase_dispersion(opt.chart, pin, m, lim, st, sink, lim_::AllRows{});
+                else
+                    info = masked ? lim_::phase_limits(opt.chart, pin, m, lim, st, sink, lim_::MaskRows{used.data()}, scratch)
+                                  : lim_::phase_limits(opt.chart, pin, m, lim, st, sink, lim_::AllRows{}, scratch);
+                detail::check_improvement(in.improvement);  // where apply_rules checked it
+                const std::uint8_t* excl = in.exclude.empty() ? nullptr : in.exclude.data() + b;
+                RuleFlags* fl = r.flags.data() + b;
+                PointType* pt = r.point_type.data() + b;
+                const auto runs =
+                    !vary ? detail::evaluate_phase(st, m, detail::ConstantLines{r.lines.at(p)}, opt.rules, in.improvement,
+                                                   fl, pt, excl)
+                          : detail::evaluate_phase(st, m,
+                                                   detail::RecipeLines{r.lines.centre[p], r.line_floor, r.line_ceiling, mult,
+                                                                       sink.sigma, sink.centre, sink.ceiling},
+                                                   opt.rules, in.improvement, fl, pt, excl);
                 r.phase_group[p] = g;
                 r.phase_begin[p] = b;
                 r.phase_end[p] = e;
@@ -265,7 +451,8 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
             const std::size_t last = in.offsets[g + 1] - 1;
             r.variation_icon[g] = variation_icon(r.point_type[last], in.improvement);
             const double target = in.targets.empty() ? std::numeric_limits<double>::quiet_NaN() : in.targets[g];
-            r.assurance_icon[g] = assurance_icon(target, r.lines.lower[last], r.lines.upper[last], in.improvement);
+            // the lines of the group's last point: its phase's row
+            r.assurance_icon[g] = assurance_icon(target, r.lines.lower[p1 - 1], r.lines.upper[p1 - 1], in.improvement);
         }
     });
     return r;

@@ -86,6 +86,7 @@
 
 #include <qm/core/error.hpp>
 #include <qm/core/groups.hpp>
+#include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
 
 namespace qm::spc {
@@ -376,18 +377,33 @@ inline void validate_values_offsets(std::span<const double> values, std::span<co
     for (std::size_t g = 0; g + 1 < offsets.size(); ++g)
         if (offsets[g + 1] <= offsets[g])
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
-    std::size_t missing = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double y = values[i];
-        if (y != y) {
-            ++missing;
-        } else if (!(std::fabs(y) <= 1e300)) {
-            if (std::isinf(y))
-                fail_argument("values", i, std::string("must be finite or NaN (missing), got ") + (y > 0 ? "inf" : "-inf"));
-            fail_argument("values", i, "magnitude above 1e300 is not supported (sums would overflow)");
-        }
+    // One branch-free pass counts the numbers and looks for a magnitude above 1e300 (or infinite);
+    // only then does the row-by-row loop run, to name the row.
+    using namespace stats::detail;
+    const double* y = values.data();
+    v2d numbers = splat2(0.0);
+    v2i big = {0, 0};
+    const v2d one = splat2(1.0), limit = splat2(1e300);
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        const v2d v = load2(y + i);
+        numbers += keep2(is_number2(v), one);
+        big |= less2(limit, abs2(v));
     }
-    if (missing == n) fail_argument("values", "all values are missing");
+    std::size_t present = static_cast<std::size_t>(lane(numbers, 0) + lane(numbers, 1));
+    bool bad = (big[0] | big[1]) != 0;
+    for (; i < n; ++i) {
+        present += y[i] == y[i];
+        bad = bad || std::fabs(y[i]) > 1e300;
+    }
+    if (bad)
+        for (std::size_t j = 0; j < n; ++j) {
+            if (y[j] != y[j] || std::fabs(y[j]) <= 1e300) continue;
+            if (std::isinf(y[j]))
+                fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
+            fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
+        }
+    if (present == 0) fail_argument("values", "all values are missing");
 }
 
 inline void validate_time_weighted(const TimeWeightedInput& in, const InControlNames& nm) {
@@ -594,6 +610,26 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
                           std::uint8_t* f = flags;
                           const double* x = y;
                           std::size_t first = npos;
+                          if (ns == nullptr) {
+                              // Individual values: the recurrence first, then the data-unit columns (σ_i = σ)
+                              // in a loop of their own, which vectorises.
+                              for (std::size_t i = b; i < e; ++i) {
+                                  const CusumPoint pt = cusum_update(s, p, x[i], 1.0);
+                                  u_std[i] = pt.upper;
+                                  l_std[i] = pt.lower;
+                                  u_run[i] = pt.upper_run;
+                                  l_run[i] = pt.lower_run;
+                                  f[i] = pt.flags;
+                                  if (pt.flags != 0 && first == npos) first = i;
+                              }
+                              const double se = p.sigma;
+                              for (std::size_t i = b; i < e; ++i) {
+                                  u[i] = u_std[i] * se;
+                                  l[i] = l_std[i] * se;
+                                  d[i] = h * se;
+                              }
+                              return first;
+                          }
                           for (std::size_t i = b; i < e; ++i) {
                               const CusumPoint pt = cusum_update(s, p, x[i], ns ? ns[i - b] : 1.0);
                               const double se = ns ? scale.at(ns, i - b) : p.sigma;

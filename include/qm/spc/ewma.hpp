@@ -47,6 +47,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <string>
@@ -163,9 +164,10 @@ inline double ewma_time_factor(double lambda, std::uint64_t i) noexcept {
 /// (they depend on λ and i only; the batch functions compute them once per call, with
 /// ewma_time_factor, so the results are the same bits).
 inline EwmaPoint ewma_step(EwmaState& s, const EwmaParameters& p, double x, double size,
-                           std::span<const double> factors) noexcept {
+                           std::span<const double> factors, bool same_width_if_same_variance = false) noexcept {
     if (x != x) return {s.statistic, p.target - s.half_width, p.target + s.half_width, 0};
     ++s.count;
+    const double variance_before = s.variance;
     // Operation for operation as qcc (ewmaSmooth, ewma): lambda * y + (1 - lambda) * z, and
     // std.dev^2/sizes * ((lambda/(2-lambda)) * (1-(1-lambda)^(2*i))). R evaluates ^ with pow(),
     // and x*x for the exponent 2, which pow() also returns exactly.
@@ -188,7 +190,12 @@ inline EwmaPoint ewma_step(EwmaState& s, const EwmaParameters& p, double x, doub
             s.variance = (1 - p.lambda) * (1 - p.lambda) * s.variance + p.lambda * p.lambda * var_x;
             break;
     }
-    s.half_width = p.limit_sigmas * std::sqrt(s.variance);
+    // The batch functions, which start from ewma_start() and keep half_width = L·sqrt(variance),
+    // skip the square root when the variance has the same bits as before (the same result): the
+    // time-varying limits reach their steady state within a few dozen points.
+    if (!same_width_if_same_variance || s.count == 1 ||
+        std::memcmp(&variance_before, &s.variance, sizeof(double)) != 0)
+        s.half_width = p.limit_sigmas * std::sqrt(s.variance);
     EwmaPoint out{s.statistic, p.target - s.half_width, p.target + s.half_width, 0};
     out.flags = static_cast<std::uint8_t>((out.statistic > out.upper ? signal::upper : 0) |
                                           (out.statistic < out.lower ? signal::lower : 0));
@@ -249,7 +256,7 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
                           const std::span<const double> tf = factors;
                           std::size_t first = npos;
                           for (std::size_t i = b; i < e; ++i) {
-                              const EwmaPoint pt = ewma_step(s, p, x[i], ns ? ns[i] : 1.0, tf);
+                              const EwmaPoint pt = ewma_step(s, p, x[i], ns ? ns[i] : 1.0, tf, true);
                               z[i] = pt.statistic;
                               c[i] = p.target;
                               lo[i] = pt.lower;

@@ -73,7 +73,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,6 +84,7 @@
 #include <qm/core/error.hpp>
 #include <qm/spc/chart_types.hpp>
 #include <qm/spc/constants.hpp>
+#include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
 
 namespace qm::spc {
@@ -290,28 +293,188 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
     return q + r / d;
 }
 
-/// Median of the values for which keep(i) is true (NaN never kept); NaN when none.
+// ---- sums in the order of the rows, four terms at a time ------------------------------------
+
+/// Adds to s, in order, the terms term(i), i in [0, n), for which keep(i) is true — exactly what
+///   for (i = 0; i < n; ++i) if (keep(i)) s.add(term(i));
+/// does (the k-th kept term goes to lane k & 3 of s), but four terms at a time, as two two-wide
+/// double-double accumulators, while every term of a block of four is kept: the same IEEE
+/// operations on the same lanes, so the same bits. A block with a dropped term is added one term
+/// at a time, which shifts the lanes of the later terms just as the loop above does; then the
+/// loop realigns. term2(i) / keep2(i) give terms i, i+1 and their keep mask. When `largest` is not
+/// null it is raised to the largest kept term (for a test that skips a screening pass).
+template <class Term, class Term2, class Keep, class Keep2>
+inline void add_in_order(Sum& s, std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
+                         double* largest) noexcept {
+    using namespace stats::detail;
+    std::size_t i = 0;
+    auto one = [&](std::size_t j) {
+        if (!keep(j)) return;
+        const double v = term(j);
+        s.add(v);
+        if (largest && v > *largest) *largest = v;
+    };
+    for (;;) {
+        for (; i < n && (s.n & 3) != 0; ++i) one(i);  // until the next kept term goes to lane 0
+        if (n - i < 4) break;
+        DD2 a, b;  // lanes 0, 1 and 2, 3
+        a.hi = v2d{s.lane[0].hi, s.lane[1].hi};
+        a.lo = v2d{s.lane[0].lo, s.lane[1].lo};
+        b.hi = v2d{s.lane[2].hi, s.lane[3].hi};
+        b.lo = v2d{s.lane[2].lo, s.lane[3].lo};
+        v2d m0 = splat2(0.0), m1 = splat2(0.0);
+        const std::size_t first = i;
+        for (; i + 4 <= n; i += 4) {
+            if (!all2(and2(keep2(i), keep2(i + 2)))) break;
+            const v2d x0 = term2(i), x1 = term2(i + 2);
+            a.add(x0);
+            b.add(x1);
+            m0 = max2(m0, x0);
+            m1 = max2(m1, x1);
+        }
+        s.lane[0] = {lane(a.hi, 0), lane(a.lo, 0)};
+        s.lane[1] = {lane(a.hi, 1), lane(a.lo, 1)};
+        s.lane[2] = {lane(b.hi, 0), lane(b.lo, 0)};
+        s.lane[3] = {lane(b.hi, 1), lane(b.lo, 1)};
+        s.n += i - first;
+        if (largest && i > first)
+            *largest = std::max({*largest, lane(m0, 0), lane(m0, 1), lane(m1, 0), lane(m1, 1)});
+        const std::size_t end = std::min(n, i + 4);  // the block that stopped the vector loop
+        for (; i < end; ++i) one(i);
+    }
+    for (; i < n; ++i) one(i);
+}
+
+/// Σ of the non-missing x[i] (every row used), in the order and lanes of Sum::add.
+inline void add_numbers(Sum& s, const double* x, std::size_t n) noexcept {
+    using namespace stats::detail;
+    add_in_order(
+        s, n, [x](std::size_t i) { return x[i]; }, [x](std::size_t i) { return load2(x + i); },
+        [x](std::size_t i) { return x[i] == x[i]; }, [x](std::size_t i) { return is_number2(load2(x + i)); }, nullptr);
+}
+
+/// Scratch doubles, kept between uses and not initialised (every element is written before it is
+/// read): a std::vector would zero them first, which for a long series is a pass over fresh memory.
+struct Buffer {
+    std::unique_ptr<double[]> p;
+    std::size_t capacity = 0;
+    double* get(std::size_t n) {
+        if (n > capacity) {
+            p.reset(new double[n]);
+            capacity = n;
+        }
+        return p.get();
+    }
+};
+
+// ---- medians ----------------------------------------------------------------------------------
+
+/// The k-th smallest (0-based) of a[0, n) (no NaN); t is scratch of n values; both are overwritten.
+/// Quickselect with a median-of-three pivot and a branch-free three-way partition into the other
+/// buffer (every value is written to both ends; only the cursor of its side moves), so that the
+/// cost does not depend on how the comparisons fall — std::nth_element mispredicts about every
+/// other one. Degenerate pivots (more rounds than any input needs in practice) hand over to
+/// std::nth_element.
+inline double select_kth(double* a, double* t, std::size_t n, std::size_t k) noexcept {
+    double* base[2] = {a, t};
+    int cur = 0;  // a lies in base[cur]
+    for (unsigned round = 0; n > 16; ++round) {
+        if (round == 64) break;
+        const double x = a[0], y = a[n / 2], z = a[n - 1];
+        const double p = std::max(std::min(x, y), std::min(std::max(x, y), z));
+        double* out = base[cur ^ 1];
+        std::ptrdiff_t lo = 0, hi = static_cast<std::ptrdiff_t>(n) - 1;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = a[i];
+            out[lo] = v;
+            out[hi] = v;
+            lo += v < p;
+            hi -= v > p;
+        }
+        // out[0, lo) < p, out[lo, hi] == p (at least the pivot itself), out(hi, n) > p
+        cur ^= 1;
+        const auto kk = static_cast<std::ptrdiff_t>(k);
+        if (kk < lo) {
+            a = out;
+            n = static_cast<std::size_t>(lo);
+        } else if (kk > hi) {
+            a = out + hi + 1;
+            k -= static_cast<std::size_t>(hi + 1);
+            n -= static_cast<std::size_t>(hi + 1);
+        } else {
+            return p;
+        }
+    }
+    std::nth_element(a, a + k, a + n);
+    return a[k];
+}
+
+/// Median of the values for which keep(i) is true (NaN never kept); NaN when none. `tmp` is scratch
+/// (reused across calls: no allocation once it is large enough). The middle values
+/// are found by select_kth; as values they are the ones std::nth_element finds, except that either
+/// may pick a different zero of −0 and +0 — so when a middle value is zero the median is taken
+/// again exactly as before (nth_element on the values in row order), and the bits never differ.
 template <class Value, class Keep>
-inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& count) {
-    std::vector<double> v;
-    v.reserve(n);
+inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& count, Buffer& tmp) {
+    double* a = tmp.get(2 * n);
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) {  // the kept values, without a branch per value
+        const double x = value(i);
+        a[c] = x;
+        c += static_cast<std::size_t>(keep(i) & (x == x));
+    }
+    count = c;
+    if (c == 0) return nan;
+    const std::size_t h = c / 2;
+    auto mean2 = [](double lo, double hi) {
+        Sum s;  // R: mean(c(lo, hi)), correctly rounded
+        s.add(lo);
+        s.add(hi);
+        return s.mean();
+    };
+    const double hi = select_kth(a, a + n, c, h);
+    double lo = hi;
+    if (c % 2 == 0) {  // the (h−1)-th value: the largest below hi when h values are below it, else hi
+        // four independent chains (a max has several cycles of latency), no branch on the data
+        std::size_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        double m0 = -inf, m1 = -inf, m2 = -inf, m3 = -inf;
+        auto step = [&](std::size_t i, std::size_t& b, double& mx) {
+            const double x = value(i);
+            const bool under = keep(i) & (x < hi);
+            b += under;
+            mx = std::max(mx, under ? x : -inf);
+        };
+        std::size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            step(i, b0, m0);
+            step(i + 1, b1, m1);
+            step(i + 2, b2, m2);
+            step(i + 3, b3, m3);
+        }
+        for (; i < n; ++i) step(i, b0, m0);
+        if (b0 + b1 + b2 + b3 == h) lo = std::max(std::max(m0, m1), std::max(m2, m3));
+    }
+    if (hi != 0 && lo != 0) return c % 2 == 1 ? hi : mean2(lo, hi);
+    // a zero in the middle: exactly as before
+    std::vector<double> buf;
     for (std::size_t i = 0; i < n; ++i)
         if (keep(i)) {
             const double x = value(i);
-            if (x == x) v.push_back(x);
+            if (x == x) buf.push_back(x);
         }
-    count = v.size();
-    if (v.empty()) return nan;
-    const std::size_t h = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h), v.end());
-    const double hi = v[h];
-    if (v.size() % 2 == 1) return hi;
-    const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h));
-    Sum s;  // R: mean(c(lo, hi)), correctly rounded
-    s.add(lo);
-    s.add(hi);
-    return s.mean();
+    std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(h), buf.end());
+    const double v = buf[h];
+    if (c % 2 == 1) return v;
+    return mean2(*std::max_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(h)), v);
 }
+
+template <class Value, class Keep>
+inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& count) {
+    Buffer tmp;
+    return median_of(n, value, keep, count, tmp);
+}
+
+// ---- moving ranges ----------------------------------------------------------------------------
 
 struct MovingRanges {
     double mean = nan;
@@ -344,6 +507,36 @@ inline MovingRanges moving_ranges(std::size_t n, Value value, Used used, bool sc
     if (screen && s.n) {
         Sum t;
         pass(screen_multiplier * m.mean, t);
+        m.screened = s.n - t.n;
+        m.count = t.n;
+        m.mean = t.n ? t.mean() : nan;
+    }
+    return m;
+}
+
+/// moving_ranges() when every row is used, over an array: the moving ranges |z[i] − z[i−1]| four
+/// at a time (add_in_order), and the screening pass only when the largest moving range reaches
+/// the threshold — otherwise it would keep every term, in the same order, and give the same sum.
+inline MovingRanges moving_ranges_all(const double* z, std::size_t n, bool screen, double screen_multiplier) {
+    using namespace stats::detail;
+    MovingRanges m;
+    if (n < 2) return m;
+    auto term = [z](std::size_t i) { return std::fabs(z[i + 1] - z[i]); };
+    auto term2 = [z](std::size_t i) { return abs2(load2(z + i + 1) - load2(z + i)); };
+    Sum s;
+    double largest = 0;
+    add_in_order(
+        s, n - 1, term, term2, [&](std::size_t i) { return term(i) < inf; },
+        [&](std::size_t i) { return less2(term2(i), splat2(inf)); }, &largest);
+    m.count = s.n;
+    m.mean = s.n ? s.mean() : nan;
+    if (screen && s.n) {
+        const double below = screen_multiplier * m.mean;
+        if (largest < below) return m;  // nothing screened out
+        Sum t;
+        add_in_order(
+            t, n - 1, term, term2, [&](std::size_t i) { return term(i) < below; },
+            [&](std::size_t i) { return less2(term2(i), splat2(below)); }, nullptr);
         m.screened = s.n - t.n;
         m.count = t.n;
         m.mean = t.n ? t.mean() : nan;
@@ -441,27 +634,112 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
     return c == ChartType::p || c == ChartType::np || c == ChartType::p_prime;
 }
 
+/// True when every row passes the checks of validate_input (then its row-by-row loop, which finds
+/// the first failing row for the message, is skipped): one branch-free pass, two rows at a time,
+/// specialised on the checks the chart needs. The same conditions as the loop, as masks: |y| > 1e300
+/// or infinite; for counts y < 0 or not whole; for t y <= 0; for ratio charts a missing denominator
+/// that is an error, or a denominator that is not positive and finite (<= 1e300), not whole, or below
+/// its numerator. "Whole" for y >= 0 is y >= 2^52 or (y + 2^52) − 2^52 == y (exact: the sum rounds y
+/// to an integer), as floor(y) == y.
+template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError>
+inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    using namespace stats::detail;
+    const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
+    auto not_whole = [&](v2d x) { return ~((x >= two52) | (((x + two52) - two52) == x)); };
+    v2i bad = {0, 0};
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        const v2d v = load2(y + i);
+        v2i b = abs2(v) > big;
+        if constexpr (Counts || T) {
+            const v2i num = v == v;
+            if constexpr (Counts) {
+                if constexpr (Whole) b |= num & ((v < zero) | not_whole(v));
+                else b |= num & (v < zero);
+            }
+            if constexpr (T) b |= num & ~(v > zero);
+            if constexpr (Ratio) {
+                const v2d w = load2(d + i);
+                const v2i dnum = w == w;
+                if constexpr (DenError) b |= ~dnum & num;
+                v2i db = ~(w > zero) | (w > big);
+                if constexpr (Bounded && Whole) db |= not_whole(w);
+                if constexpr (Bounded) db |= num & (v > w);
+                b |= dnum & db;
+            }
+        }
+        bad |= b;
+    }
+    if (bad[0] | bad[1]) return false;
+#else
+    std::size_t i = 0;
+#endif
+    for (; i < n; ++i) {  // the rest one at a time (the last row; every row without vector extensions)
+        const double v = y[i];
+        if (std::fabs(v) > max_magnitude) return false;
+        if (Counts && v == v && (v < 0 || (Whole && !is_whole(v)))) return false;
+        if (T && v == v && !(v > 0)) return false;
+        if constexpr (Ratio) {
+            const double w = d[i];
+            if (w != w) {
+                if (DenError && v == v) return false;
+                continue;
+            }
+            if (!(w > 0) || w > max_magnitude || (Bounded && Whole && !is_whole(w)) || (Bounded && v == v && v > w))
+                return false;
+        }
+    }
+    return true;
+}
+
+inline bool rows_pass(ChartType chart, const double* y, const double* d, std::size_t n, const LimitOptions& o) noexcept {
+    const Kind kind = kind_of(chart);
+    const bool w = o.require_whole_counts;
+    if (kind == Kind::ratio) {
+        const bool bounded = bounded_by_denominator(chart), de = o.missing_denominator_is_error;
+        if (bounded)
+            return w ? (de ? rows_pass_kernel<true, true, false, true, true, true>(y, d, n)
+                           : rows_pass_kernel<true, true, false, true, true, false>(y, d, n))
+                     : (de ? rows_pass_kernel<true, false, false, true, true, true>(y, d, n)
+                           : rows_pass_kernel<true, false, false, true, true, false>(y, d, n));
+        return w ? (de ? rows_pass_kernel<true, true, false, true, false, true>(y, d, n)
+                       : rows_pass_kernel<true, true, false, true, false, false>(y, d, n))
+                 : (de ? rows_pass_kernel<true, false, false, true, false, true>(y, d, n)
+                       : rows_pass_kernel<true, false, false, true, false, false>(y, d, n));
+    }
+    if (kind == Kind::counts)
+        return w ? rows_pass_kernel<true, true, false, false, false, false>(y, d, n)
+                 : rows_pass_kernel<true, false, false, false, false, false>(y, d, n);
+    if (chart == ChartType::t) return rows_pass_kernel<false, false, true, false, false, false>(y, d, n);
+    return rows_pass_kernel<false, false, false, false, false, false>(y, d, n);
+}
+
+/// Checks a phase's input; returns its number of rows. sd_optional: the subgroups may come without
+/// standard deviations (chart_grouped leaves them out when the chart's σ does not use them).
 inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
-                                  std::size_t offset) {
+                                  std::size_t offset, bool sd_optional = false) {
     o.validate();
-    const std::string name(to_string(chart));
+    const std::string_view name_view = to_string(chart);
+    auto name = [name_view] { return std::string(name_view); };  // for messages only
     const Kind kind = kind_of(chart);
     std::size_t n = 0;
     if (kind == Kind::subgroups) {
         const SubgroupView& s = in.subgroups;
         n = s.size.size();
-        if (s.mean.size() != n || s.range.size() != n || s.sd.size() != n)
+        const bool no_sd = sd_optional && s.sd.empty();
+        if (s.mean.size() != n || s.range.size() != n || (s.sd.size() != n && !no_sd))
             fail_argument("subgroups", "mean, range, sd and size need one entry per subgroup (sizes " +
                                            std::to_string(s.mean.size()) + ", " + std::to_string(s.range.size()) +
                                            ", " + std::to_string(s.sd.size()) + ", " + std::to_string(n) + ")");
-        if (!in.values.empty()) fail_argument("values", "not used by chart " + name + " (give subgroups)");
-        if (!in.denominators.empty()) fail_argument("denominators", "not used by chart " + name);
+        if (!in.values.empty()) fail_argument("values", "not used by chart " + name() + " (give subgroups)");
+        if (!in.denominators.empty()) fail_argument("denominators", "not used by chart " + name());
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t r = offset + i;
             const std::size_t m = s.size[i];
             if (m == 1)
                 fail_argument("subgroup_sizes", r,
-                              "chart " + name + " needs at least 2 observations per subgroup, got 1");
+                              "chart " + name() + " needs at least 2 observations per subgroup, got 1");
             if (chart == ChartType::xbar_r && m > constants::max_subgroup_size &&
                 (o.subgroup_sigma == SubgroupSigma::chart_default || o.subgroup_sigma == SubgroupSigma::mean_range))
                 fail_argument("subgroup_sizes", r,
@@ -474,23 +752,25 @@ inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, co
             if (!(s.range[i] >= 0) && s.range[i] == s.range[i])
                 fail_argument("subgroup_ranges", r, "must be non-negative, got " + num(s.range[i]));
             if (std::isinf(s.range[i])) fail_argument("subgroup_ranges", r, "must be finite or NaN, got inf");
+            if (no_sd) continue;
             if (!(s.sd[i] >= 0) && s.sd[i] == s.sd[i])
                 fail_argument("subgroup_sds", r, "must be non-negative, got " + num(s.sd[i]));
             if (std::isinf(s.sd[i])) fail_argument("subgroup_sds", r, "must be finite or NaN, got inf");
         }
     } else {
         n = in.values.size();
-        if (s_nonempty(in.subgroups)) fail_argument("subgroups", "not used by chart " + name);
+        if (s_nonempty(in.subgroups)) fail_argument("subgroups", "not used by chart " + name());
         if (kind == Kind::ratio) {
-            if (in.denominators.empty()) fail_argument("denominators", "chart " + name + " needs a denominator per row");
+            if (in.denominators.empty()) fail_argument("denominators", "chart " + name() + " needs a denominator per row");
             if (in.denominators.size() != n)
                 fail_argument("denominators", "needs one entry per value (" + std::to_string(n) + "), got " +
                                                   std::to_string(in.denominators.size()));
         } else if (!in.denominators.empty()) {
-            fail_argument("denominators", "not used by chart " + name);
+            fail_argument("denominators", "not used by chart " + name());
         }
         const bool counts = kind == Kind::counts || kind == Kind::ratio;
-        for (std::size_t i = 0; i < n; ++i) {
+        const bool pass = rows_pass(chart, in.values.data(), kind == Kind::ratio ? in.denominators.data() : nullptr, n, o);
+        for (std::size_t i = 0; i < (pass ? 0 : n); ++i) {
             const std::size_t r = offset + i;
             const double y = in.values[i];
             if (std::isinf(y) || std::fabs(y) > max_magnitude)
@@ -498,7 +778,7 @@ inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, co
             if (counts && y == y) {
                 if (y < 0) fail_argument("values", r, "counts must be non-negative, got " + num(y));
                 if (o.require_whole_counts && !is_whole(y))
-                    fail_argument("values", r, "chart " + name + " counts must be whole numbers, got " + num(y));
+                    fail_argument("values", r, "chart " + name() + " counts must be whole numbers, got " + num(y));
             }
             if (chart == ChartType::t && y == y && !(y > 0))
                 fail_argument("values", r, "time between events must be positive, got " + num(y));
@@ -516,7 +796,7 @@ inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, co
                 if (bounded_by_denominator(chart)) {
                     if (o.require_whole_counts && !is_whole(d))
                         fail_argument("denominators", r,
-                                      "chart " + name + " denominators (units inspected) must be whole numbers, got " +
+                                      "chart " + name() + " denominators (units inspected) must be whole numbers, got " +
                                           num(d));
                     if (y == y && y > d)
                         fail_argument("values", r, "numerator " + num(y) + " is above its denominator " + num(d) +
@@ -547,8 +827,54 @@ inline void LimitOptions::validate() const {
 
 // ---- subgroup statistics ------------------------------------------------------------------
 
-inline SubgroupStats subgroup_stats(std::span<const double> obs, std::span<const std::size_t> off) {
-    using namespace detail::limits;
+namespace detail::limits {
+
+/// Σ of a subgroup's non-missing values in the lanes of Sum (the k-th to lane k & 3), without Sum's
+/// indexed lanes when none is missing (the common case): four running sums, then the tail.
+/// term(x) is the value itself, or (sd) the exact square of its deviation.
+template <bool Product>
+inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double mean, std::size_t& count) noexcept {
+    bool plain = true;
+    for (std::size_t j = 0; j < len; ++j) plain &= x[j] == x[j];
+    auto add = [mean](stats::detail::DD& l, double v) {
+        if constexpr (Product) {  // Sum::add_product(d, d)
+            const double d = v - mean, p = d * d;
+            l.add(p);
+            l.lo += std::fma(d, d, -p);
+        } else {
+            l.add(v);
+        }
+    };
+    if (!plain) {
+        Sum s;
+        for (std::size_t j = 0; j < len; ++j) {
+            if (x[j] != x[j]) continue;
+            add(s.lane[s.n & 3], x[j]);
+            ++s.n;
+        }
+        count = s.n;
+        return s.total();
+    }
+    stats::detail::DD l0, l1, l2, l3;
+    std::size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+        add(l0, x[j]);
+        add(l1, x[j + 1]);
+        add(l2, x[j + 2]);
+        add(l3, x[j + 3]);
+    }
+    if (j < len) add(l0, x[j]);
+    if (j + 1 < len) add(l1, x[j + 1]);
+    if (j + 2 < len) add(l2, x[j + 2]);
+    count = len;
+    l0.add(l1);
+    l0.add(l2);
+    l0.add(l3);
+    return l0;
+}
+
+/// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty).
+inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<const std::size_t> off, bool with_sd) {
     if (off.size() < 2) fail_argument("subgroup_offsets", "needs at least 2 entries (one subgroup)");
     if (off.front() != 0) fail_argument("subgroup_offsets", 0, "must be 0, got " + std::to_string(off.front()));
     if (off.back() != obs.size())
@@ -557,49 +883,59 @@ inline SubgroupStats subgroup_stats(std::span<const double> obs, std::span<const
                           std::to_string(off.back()));
     for (std::size_t g = 1; g < off.size(); ++g)
         if (off[g] < off[g - 1]) fail_argument("subgroup_offsets", g, "offsets must not decrease");
-    for (std::size_t j = 0; j < obs.size(); ++j)
-        if (std::isinf(obs[j]) || std::fabs(obs[j]) > max_magnitude)
-            fail_argument("obs", j, "must be finite (|x| ≤ 1e300) or NaN (missing), got " + num(obs[j]));
+    // The observations are checked subgroup by subgroup, in the pass that sums them (one read of the
+    // data); at the first bad one the whole array is searched in order, so the error names the first
+    // bad observation, as a check before any work would.
+    auto fail_obs = [&obs] {
+        for (std::size_t j = 0; j < obs.size(); ++j)
+            if (std::isinf(obs[j]) || std::fabs(obs[j]) > max_magnitude)
+                fail_argument("obs", j, "must be finite (|x| ≤ 1e300) or NaN (missing), got " + num(obs[j]));
+    };
     const std::size_t G = off.size() - 1;
     SubgroupStats s;
     s.mean.resize(G);
     s.range.resize(G);
-    s.sd.resize(G);
+    if (with_sd) s.sd.resize(G);
     s.size.resize(G);
     for (std::size_t g = 0; g < G; ++g) {
-        Sum sum;
+        const double* x = obs.data() + off[g];
+        const std::size_t len = off[g + 1] - off[g];
+        bool bad = false;
+        for (std::size_t j = 0; j < len; ++j) bad |= std::fabs(x[j]) > max_magnitude;  // infinite too
+        if (bad) fail_obs();
+        std::size_t m = 0;
+        const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, m);
         double lo = inf, hi = -inf;
-        for (std::size_t j = off[g]; j < off[g + 1]; ++j) {
-            const double x = obs[j];
-            if (x != x) continue;
-            sum.add(x);
-            lo = std::min(lo, x);
-            hi = std::max(hi, x);
+        for (std::size_t j = 0; j < len; ++j) {
+            if (x[j] != x[j]) continue;
+            lo = std::min(lo, x[j]);
+            hi = std::max(hi, x[j]);
         }
-        const std::size_t m = sum.n;
         s.size[g] = m;
         if (m == 0) {
-            s.mean[g] = s.range[g] = s.sd[g] = nan;
+            s.mean[g] = s.range[g] = nan;
+            if (with_sd) s.sd[g] = nan;
             continue;
         }
-        const double mean = sum.mean();
+        const double mean = stats::detail::dd_div(sum, m);
         s.mean[g] = mean;
         s.range[g] = hi - lo;
+        if (!with_sd) continue;
         if (m < 2) {
             s.sd[g] = nan;
             continue;
         }
         // Two-pass variance, as R's var(): squared deviations from the accurate mean.
-        Sum ss;
-        for (std::size_t j = off[g]; j < off[g + 1]; ++j) {
-            const double x = obs[j];
-            if (x != x) continue;
-            const double d = x - mean;
-            ss.add_product(d, d);
-        }
-        s.sd[g] = std::sqrt(stats::detail::dd_div(ss.total(), m - 1));
+        std::size_t m2 = 0;
+        s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, m2), m - 1));
     }
     return s;
+}
+
+}  // namespace detail::limits
+
+inline SubgroupStats subgroup_stats(std::span<const double> obs, std::span<const std::size_t> off) {
+    return detail::limits::subgroup_stats_of(obs, off, true);
 }
 
 // ---- the charts -----------------------------------------------------------------------------
@@ -689,22 +1025,130 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
 
 }  // namespace detail::limits
 
-inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
-                                   std::span<double> stat, LineColumns& L, std::size_t offset) {
-    using namespace detail::limits;
-    const std::size_t n = validate_input(chart, in, o, offset);
-    if (stat.size() < offset + n)
-        fail_argument("statistic_out", "needs at least " + std::to_string(offset + n) + " rows, got " +
-                                           std::to_string(stat.size()));
-    if (rows_of(L) < offset + n)
-        fail_argument("lines_out", "needs at least " + std::to_string(offset + n) + " rows in every column, got " +
-                                       std::to_string(rows_of(L)));
+namespace detail::limits {
+
+/// Every row of the phase is used (no mask): the kernels take their four-at-a-time paths.
+struct AllRows {
+    static constexpr bool all = true;
+    constexpr bool operator()(std::size_t) const noexcept { return true; }
+};
+
+/// The rows whose mask byte is nonzero are used.
+struct MaskRows {
+    static constexpr bool all = false;
+    const std::uint8_t* mask;
+    bool operator()(std::size_t i) const noexcept { return mask[i] != 0; }
+};
+
+/// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
+/// grouped computation so that thousands of groups do not allocate thousands of times.
+/// std::pow(x, e) for one exponent, remembered for recent x (a direct-mapped table keyed on the
+/// bits of x): the t chart transforms every value, and days between events are mostly whole days,
+/// which repeat. The same std::pow call gives each value, so the results are the same bits. When
+/// fewer than a quarter of the first 256 lookups hit, it stops looking (values that rarely repeat).
+struct PowMemo {
+    double exponent = nan;
+    std::size_t lookups = 0, hits = 0;
+    std::uint64_t key[256];
+    double value[256];
+    std::uint8_t filled[256] = {};
+    void reset(double e) noexcept {
+        if (exponent == e) return;
+        exponent = e;
+        lookups = hits = 0;
+        std::fill(filled, filled + 256, std::uint8_t{0});
+    }
+    double operator()(double x) noexcept {
+        if (lookups >= 256 && 4 * hits < lookups) return std::pow(x, exponent);
+        ++lookups;
+        std::uint64_t bits;
+        std::memcpy(&bits, &x, sizeof bits);
+        const std::size_t k = static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ull) >> 56);
+        if (filled[k] && key[k] == bits) {
+            ++hits;
+            return value[k];
+        }
+        const double v = std::pow(x, exponent);
+        filled[k] = 1;
+        key[k] = bits;
+        value[k] = v;
+        return v;
+    }
+};
+
+struct Scratch {
+    Buffer a, b;
+    PowMemo pow;
+};
+
+/// Where a phase's lines go. ColumnSink: rows [offset, offset + n) of columns with one row per
+/// point (the public chart_limits). RecipeSink: chart_grouped's storage (see ChartResult) — row
+/// `row` of the per-phase lines gets the lines of the phase's last point, which are those of every
+/// point unless the phase varies; in a varying phase each point gets its σ_i (and, where the chart
+/// needs them, its centre and ceiling), from which make_lines() gives its lines. A phase that does
+/// not vary computes its per-point lines for the first row only (the caller has checked that every
+/// row has the same: for ratio charts every point present with one denominator, for subgroup charts
+/// one subgroup size). Lines are only ever written through lines(), nan_lines() and fill(); fill()
+/// is only given {centre, NaN, ...} for a chart whose lines can vary.
+struct ColumnSink {
+    LineColumns& L;
+    std::size_t offset;
+    static constexpr bool constant() noexcept { return false; }
+    void fill(std::size_t n, const Lines& l) const noexcept { fill_lines(L, offset, n, l); }
+    void lines(std::size_t i, double centre, double s, const Multipliers& m, double lo, double hi) const noexcept {
+        set_lines(L, offset + i, centre, s, m, lo, hi);
+    }
+    void nan_lines(std::size_t i, double centre = nan) const noexcept { set_nan_lines(L, offset + i, centre); }
+};
+
+struct RecipeSink {
+    LineColumns& L;   ///< one row per phase
+    std::size_t row;  ///< this phase's
+    bool vary;
+    std::size_t last;                   ///< the phase's last point (relative)
+    double *sigma, *centre, *ceiling;   ///< per-point columns at the phase's first point (null: not kept)
+    bool constant() const noexcept { return !vary; }
+    void fill(std::size_t n, const Lines& l) const noexcept {
+        L.set(row, l);
+        if (!vary) return;
+        for (std::size_t i = 0; i < n; ++i) {
+            sigma[i] = nan;
+            if (centre) centre[i] = l.centre;
+            if (ceiling) ceiling[i] = nan;
+        }
+    }
+    void lines(std::size_t i, double c, double s, const Multipliers& m, double lo, double hi) const noexcept {
+        if (vary) {
+            sigma[i] = s;
+            if (centre) centre[i] = c;
+            if (ceiling) ceiling[i] = hi;
+            if (i != last) return;
+        }
+        set_lines(L, row, c, s, m, lo, hi);
+    }
+    void nan_lines(std::size_t i, double c = nan) const noexcept {
+        if (vary) {
+            sigma[i] = nan;
+            if (centre) centre[i] = c;
+            if (ceiling) ceiling[i] = nan;
+            if (i != last) return;
+        }
+        set_nan_lines(L, row, c);
+    }
+};
+
+/// One phase of chart_limits() on validated input (n rows): writes stat[0, n) and the lines, returns
+/// what they were built from. With a constant sink the per-point lines are computed for the first
+/// row only (every row has the same ones).
+template <class Sink, class Used>
+inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, std::size_t n, const LimitOptions& o,
+                                   double* stat, const Sink& L, Used used, Scratch& scratch) {
+    using namespace stats::detail;
     const Multipliers m(o.sigma_multiplier);
-    const std::uint8_t* use_mask = in.used.empty() ? nullptr : in.used.data();
-    auto used = [use_mask](std::size_t i) { return use_mask == nullptr || use_mask[i] != 0; };
     const double* y = in.values.data();
     const double* d = in.denominators.data();
     const double lo_count = o.clip ? 0.0 : -inf;
+    const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
@@ -712,20 +1156,36 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
         if (got >= need) return false;
         if (o.on_insufficient == OnInsufficient::throw_error) insufficient(chart, need, got, what);
         info.sufficient = false;
-        fill_lines(L, offset, n, {info.centre, nan, nan, nan, nan, nan, nan});
+        L.fill(n, {info.centre, nan, nan, nan, nan, nan, nan});
         return true;
+    };
+    // Σ of the used, non-missing x[i], in row order
+    auto sum_used = [&](const double* x, Sum& s) {
+        if constexpr (Used::all) {
+            add_numbers(s, x, n);
+        } else {
+            for (std::size_t i = 0; i < n; ++i)
+                if (used(i) && x[i] == x[i]) s.add(x[i]);
+        }
+    };
+    auto moving_ranges_of = [&](const double* z) {
+        if constexpr (Used::all) {
+            return moving_ranges_all(z, n, o.screen_moving_ranges, o.screen_multiplier);
+        } else {
+            return moving_ranges(n, [z](std::size_t i) { return z[i]; }, used, o.screen_moving_ranges,
+                                 o.screen_multiplier);
+        }
     };
 
     switch (chart) {
         case ChartType::run: {
-            std::copy(y, y + n, stat.begin() + static_cast<std::ptrdiff_t>(offset));
+            std::copy(y, y + n, stat);
             Sum s;
-            for (std::size_t i = 0; i < n; ++i)
-                if (used(i) && y[i] == y[i]) s.add(y[i]);
+            sum_used(y, s);
             info.mean = s.n ? s.mean() : nan;
-            info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, info.n_used);
+            info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, info.n_used, scratch.a);
             if (short_of(1, info.n_used, "used value")) break;
-            fill_lines(L, offset, n, {info.centre, nan, nan, nan, nan, nan, nan});
+            L.fill(n, {info.centre, nan, nan, nan, nan, nan, nan});
             break;
         }
 
@@ -733,22 +1193,20 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
         case ChartType::t: {
             const bool t = chart == ChartType::t;
             // t chart: the I chart of y^(1/t_power), transformed once (pow is the costly part)
-            std::vector<double> transformed;
+            const double* z = y;
             if (t) {
-                transformed.resize(n);
-                const double inv = 1.0 / o.t_power;
-                for (std::size_t i = 0; i < n; ++i) transformed[i] = std::pow(y[i], inv);
+                double* tz = scratch.a.get(n);
+                scratch.pow.reset(1.0 / o.t_power);
+                for (std::size_t i = 0; i < n; ++i) tz[i] = scratch.pow(y[i]);
+                z = tz;
             }
-            const double* z = t ? transformed.data() : y;
-            auto value = [z](std::size_t i) { return z[i]; };
-            std::copy(y, y + n, stat.begin() + static_cast<std::ptrdiff_t>(offset));
+            std::copy(y, y + n, stat);
             Sum s;
-            for (std::size_t i = 0; i < n; ++i)
-                if (used(i) && z[i] == z[i]) s.add(z[i]);
+            sum_used(z, s);
             info.n_used = s.n;
             info.mean = s.n ? s.mean() : nan;
             info.centre = t ? std::pow(info.mean, o.t_power) : info.mean;
-            const MovingRanges mr = moving_ranges(n, value, used, o.screen_moving_ranges, o.screen_multiplier);
+            const MovingRanges mr = moving_ranges_of(z);
             info.mean_moving_range = mr.mean;
             info.n_moving_ranges = mr.count;
             info.n_screened = mr.screened;
@@ -758,7 +1216,7 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             }
             info.sigma = mr.mean / o.mr_d2;
             if (!t) {
-                fill_lines(L, offset, n, make_lines(info.mean, info.sigma, m, -inf, inf));
+                L.fill(n, make_lines(info.mean, info.sigma, m, -inf, inf));
                 break;
             }
             // t chart: lines on the transformed scale, raised to t_power; a negative lower line
@@ -772,17 +1230,15 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             l.upper_2sigma = back(info.mean + m.k2 * info.sigma);
             l.lower_1sigma = back(info.mean - m.k1 * info.sigma);
             l.upper_1sigma = back(info.mean + m.k1 * info.sigma);
-            fill_lines(L, offset, n, l);
+            L.fill(n, l);
             break;
         }
 
         case ChartType::mr: {
             Sum s;
-            for (std::size_t i = 0; i < n; ++i) {
-                const double v = i == 0 ? nan : std::fabs(y[i] - y[i - 1]);
-                stat[offset + i] = v;
-                if (used(i) && v == v) s.add(v);
-            }
+            if (n > 0) stat[0] = nan;
+            for (std::size_t i = 1; i < n; ++i) stat[i] = std::fabs(y[i] - y[i - 1]);
+            sum_used(stat, s);
             info.n_used = s.n;
             info.n_moving_ranges = s.n;
             info.mean = info.centre = info.mean_moving_range = s.n ? s.mean() : nan;
@@ -790,22 +1246,21 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             info.sigma = info.mean / o.mr_d2;
             const double c = info.centre, f = o.mr_upper_factor;
             const Lines l{c, 0.0, f * (m.k / 3.0) * c, 0.0, (f / 3.0) * m.k1 * c, 0.0, (f / 3.0) * m.k2 * c};
-            fill_lines(L, offset, n, l);
+            L.fill(n, l);
             break;
         }
 
         case ChartType::c:
         case ChartType::g: {
-            std::copy(y, y + n, stat.begin() + static_cast<std::ptrdiff_t>(offset));
+            std::copy(y, y + n, stat);
             Sum s;
-            for (std::size_t i = 0; i < n; ++i)
-                if (used(i) && y[i] == y[i]) s.add(y[i]);
+            sum_used(y, s);
             info.n_used = s.n;
             info.mean = s.n ? s.mean() : nan;
             const bool g = chart == ChartType::g;
             if (g && o.g_centre == GCentre::median) {
                 std::size_t cnt = 0;
-                info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, cnt);
+                info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, cnt, scratch.a);
             } else {
                 info.centre = info.mean;
             }
@@ -815,7 +1270,7 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
                             : (o.g_sigma == GSigma::number_before ? std::sqrt(mu * (mu + 1)) : std::sqrt(mu * (mu - 1)));
             Lines l = make_lines(mu, info.sigma, m, lo_count, inf);
             l.centre = info.centre;
-            fill_lines(L, offset, n, l);
+            L.fill(n, l);
             break;
         }
 
@@ -826,14 +1281,33 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
         case ChartType::u_prime: {
             const bool proportion = chart != ChartType::u && chart != ChartType::u_prime;
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
-            auto present = [&](std::size_t i) { return y[i] == y[i] && d[i] == d[i]; };
+            auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
-            for (std::size_t i = 0; i < n; ++i) {
-                const bool ok = present(i);
-                stat[offset + i] = !ok ? nan : (chart == ChartType::np ? y[i] : y[i] / d[i]);
-                if (ok && used(i)) {
-                    sy.add(y[i]);
-                    sn.add(d[i]);
+            if constexpr (Used::all) {
+                if (chart == ChartType::np) {
+                    for (std::size_t i = 0; i < n; ++i) stat[i] = present(i) ? y[i] : nan;
+                } else {
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const double q = y[i] / d[i];  // (computed for every row, so that the loop vectorises)
+                        stat[i] = present(i) ? q : nan;
+                    }
+                }
+                auto keep = [&](std::size_t i) { return present(i); };
+                auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
+                add_in_order(
+                    sy, n, [y](std::size_t i) { return y[i]; }, [y](std::size_t i) { return load2(y + i); }, keep, keep2,
+                    nullptr);
+                add_in_order(
+                    sn, n, [d](std::size_t i) { return d[i]; }, [d](std::size_t i) { return load2(d + i); }, keep, keep2,
+                    nullptr);
+            } else {
+                for (std::size_t i = 0; i < n; ++i) {
+                    const bool ok = present(i);
+                    stat[i] = !ok ? nan : (chart == ChartType::np ? y[i] : y[i] / d[i]);
+                    if (ok && used(i)) {
+                        sy.add(y[i]);
+                        sn.add(d[i]);
+                    }
                 }
             }
             info.n_used = sy.n;
@@ -847,10 +1321,22 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             };
             double factor = 1.0;  // σ_z
             if (laney) {
-                auto z = [&](std::size_t i) {
-                    return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan;
-                };
-                const MovingRanges mr = moving_ranges(n, z, used, o.screen_moving_ranges, o.screen_multiplier);
+                auto z = [&](std::size_t i) { return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan; };
+                MovingRanges mr;
+                if constexpr (Used::all) {
+                    // z(i), and σ_i kept in scratch.b for the lines, without a branch per point
+                    double *zs = scratch.a.get(n), *ss = scratch.b.get(n);
+                    const double v = proportion ? bar * (1 - bar) : bar;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const double si = std::sqrt(v / d[i]);  // sigma_i(i)
+                        const double zi = (y[i] / d[i] - bar) / si;
+                        ss[i] = si;
+                        zs[i] = present(i) ? zi : nan;
+                    }
+                    mr = moving_ranges_all(zs, n, o.screen_moving_ranges, o.screen_multiplier);
+                } else {
+                    mr = moving_ranges(n, z, used, o.screen_moving_ranges, o.screen_multiplier);
+                }
                 info.mean_moving_range = mr.mean;
                 info.n_moving_ranges = mr.count;
                 info.n_screened = mr.screened;
@@ -861,7 +1347,7 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
                                                 num(bar) + " leaves no binomial/Poisson spread, so Laney's "
                                                 "z-scores are undefined");
                     info.sufficient = false;
-                    fill_lines(L, offset, n, {info.centre, nan, nan, nan, nan, nan, nan});
+                    L.fill(n, {info.centre, nan, nan, nan, nan, nan, nan});
                     break;
                 }
                 if (mr.count + mr.screened == 0)
@@ -871,22 +1357,41 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             } else if (short_of(1, info.n_used, "used point")) {
                 break;
             }
+            if constexpr (requires { L.sigma; }) {  // a varying phase of chart_grouped: σ_i in one tight loop
+                if (L.vary && chart != ChartType::np) {
+                    const double hi = proportion && o.clip ? 1.0 : inf;
+                    double* const sig = L.sigma;
+                    // σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i), times σ_z for Laney: sigma_i()'s arithmetic
+                    const double v = proportion ? bar * (1 - bar) : bar;
+                    if (laney && Used::all) {  // σ_i from the z-scores' pass
+                        const double* si = scratch.b.get(n);  // (written by the z-scores' pass)
+                        for (std::size_t i = 0; i < n; ++i) sig[i] = present(i) ? si[i] * factor : nan;
+                    } else {
+                        for (std::size_t i = 0; i < n; ++i) {
+                            const double si = std::sqrt(v / d[i]);
+                            sig[i] = present(i) ? (laney ? si * factor : si) : nan;
+                        }
+                    }
+                    if (present(n - 1)) L.lines(n - 1, bar, sig[n - 1], m, lo_count, hi);
+                    else L.nan_lines(n - 1, bar);
+                    break;
+                }
+            }
             bool constant_n = true;
             double first_n = nan;
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::size_t r = offset + i;
+            for (std::size_t i = 0; i < rows; ++i) {
                 if (d[i] != d[i] || y[i] != y[i]) {
-                    set_nan_lines(L, r, chart == ChartType::np ? nan : bar);
+                    L.nan_lines(i, chart == ChartType::np ? nan : bar);
                     continue;
                 }
                 if (first_n != first_n) first_n = d[i];
                 else if (d[i] != first_n) constant_n = false;
                 if (chart == ChartType::np) {
-                    set_lines(L, r, d[i] * bar, sigma_i(i), m, o.clip ? 0.0 : -inf, o.clip ? d[i] : inf);
+                    L.lines(i, d[i] * bar, sigma_i(i), m, o.clip ? 0.0 : -inf, o.clip ? d[i] : inf);
                     continue;
                 }
                 const double s = laney ? sigma_i(i) * factor : sigma_i(i);
-                set_lines(L, r, bar, s, m, lo_count, proportion && o.clip ? 1.0 : inf);
+                L.lines(i, bar, s, m, lo_count, proportion && o.clip ? 1.0 : inf);
             }
             if (chart == ChartType::np && constant_n && first_n == first_n) info.centre = first_n * bar;
             break;
@@ -897,7 +1402,7 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             const SubgroupView& s = in.subgroups;
             Sum num_, den;
             for (std::size_t i = 0; i < n; ++i) {
-                stat[offset + i] = s.size[i] ? s.mean[i] : nan;
+                stat[i] = s.size[i] ? s.mean[i] : nan;
                 if (used(i) && s.size[i] >= 1 && s.mean[i] == s.mean[i]) {
                     num_.add_product(static_cast<double>(s.size[i]), s.mean[i]);
                     den.add(static_cast<double>(s.size[i]));
@@ -909,24 +1414,104 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
             info.sigma = e.sigma;
             info.dispersion = e.dispersion;
             if (short_of(1, info.n_used, "used subgroup")) break;
-            std::size_t last_m = 0;  // subgroup sizes repeat: the lines of the last size are reused
-            Lines last{};
-            for (std::size_t i = 0; i < n; ++i) {
+            std::size_t last_m = 0;  // subgroup sizes repeat: the σ of the last size is reused
+            double last_s = nan;
+            for (std::size_t i = 0; i < rows; ++i) {
                 const std::size_t mi = s.size[i];
                 if (mi < 2) {
-                    set_nan_lines(L, offset + i, info.centre);
+                    L.nan_lines(i, info.centre);
                     continue;
                 }
                 if (mi != last_m) {
-                    last = make_lines(info.centre, e.at(mi) / std::sqrt(static_cast<double>(mi)), m, -inf, inf);
+                    last_s = e.at(mi) / std::sqrt(static_cast<double>(mi));
                     last_m = mi;
                 }
-                L.set(offset + i, last);
+                L.lines(i, info.centre, last_s, m, -inf, inf);
             }
             break;
         }
     }
     return info;
+}
+
+/// One phase of dispersion_limits() on validated input (n subgroups); see phase_limits.
+template <class Sink, class Used>
+inline PhaseLimitInfo phase_dispersion(ChartType chart, const ChartPhaseInput& in, std::size_t n, const LimitOptions& o,
+                                       double* stat, const Sink& L, Used used) {
+    const Multipliers m(o.sigma_multiplier);
+    const SubgroupView& s = in.subgroups;
+    const bool range = chart == ChartType::xbar_r;
+    const std::size_t rows = L.constant() ? 1 : n;
+    PhaseLimitInfo info;
+    Sum a;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = s.size[i] >= 2 ? (range ? s.range[i] : s.sd[i]) : nan;
+        stat[i] = v;
+        if (used(i) && v == v) a.add(v);
+    }
+    info.n_used = a.n;
+    info.mean = a.n ? a.mean() : nan;
+    const auto e = estimate_subgroup_sigma(chart, s, used, o);
+    info.sigma = e.sigma;
+    info.dispersion = e.dispersion;
+    if (a.n == 0) {
+        if (o.on_insufficient == OnInsufficient::throw_error) insufficient(chart, 1, 0, "used subgroup");
+        info.sufficient = false;
+        for (std::size_t i = 0; i < rows; ++i) L.nan_lines(i);
+        return info;
+    }
+    // The centre in exact textbook form where it is one number: R̄ (mean_range, constant n) or
+    // s̄ / pooled s (pooled_sd).
+    const bool exact_range = range && e.method == SubgroupSigma::mean_range && e.constant_size;
+    const bool exact_sd = !range && e.method == SubgroupSigma::pooled_sd;
+    const double lo = o.clip ? 0.0 : -inf;
+    bool constant_centre = true;
+    double first_centre = nan;
+    std::size_t last_m = 0;  // subgroup sizes repeat: the centre and spread of the last size are reused
+    double centre = nan, spread = nan;
+    for (std::size_t i = 0; i < rows; ++i) {
+        const std::size_t mi = s.size[i];
+        if (mi < 2) {
+            L.nan_lines(i);
+            continue;
+        }
+        if (mi != last_m) {
+            const double sig = e.at(mi);
+            if (range) {
+                centre = exact_range ? e.dispersion : e.d2_of(mi) * sig;
+                spread = constants::d3(mi) * sig;
+            } else {
+                const double c4 = constants::c4(mi);
+                centre = exact_sd ? e.dispersion : c4 * sig;
+                spread = std::sqrt((1 - c4) * (1 + c4)) * sig;
+            }
+            if (first_centre != first_centre) first_centre = centre;
+            else if (centre != first_centre) constant_centre = false;
+            last_m = mi;
+        }
+        L.lines(i, centre, spread, m, lo, inf);
+    }
+    if (constant_centre) info.centre = first_centre;
+    return info;
+}
+
+}  // namespace detail::limits
+
+inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
+                                   std::span<double> stat, LineColumns& L, std::size_t offset) {
+    using namespace detail::limits;
+    const std::size_t n = validate_input(chart, in, o, offset);
+    if (stat.size() < offset + n)
+        fail_argument("statistic_out", "needs at least " + std::to_string(offset + n) + " rows, got " +
+                                           std::to_string(stat.size()));
+    if (rows_of(L) < offset + n)
+        fail_argument("lines_out", "needs at least " + std::to_string(offset + n) + " rows in every column, got " +
+                                       std::to_string(rows_of(L)));
+    Scratch scratch;
+    const ColumnSink sink{L, offset};
+    double* st = stat.data() + offset;
+    if (in.used.empty()) return phase_limits(chart, in, n, o, st, sink, AllRows{}, scratch);
+    return phase_limits(chart, in, n, o, st, sink, MaskRows{in.used.data()}, scratch);
 }
 
 inline PhaseLimitInfo dispersion_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
@@ -939,64 +1524,10 @@ inline PhaseLimitInfo dispersion_limits(ChartType chart, const ChartPhaseInput& 
     if (stat.size() < offset + n || rows_of(L) < offset + n)
         fail_argument(stat.size() < offset + n ? "statistic_out" : "lines_out",
                       "needs at least " + std::to_string(offset + n) + " rows");
-    const Multipliers m(o.sigma_multiplier);
-    const std::uint8_t* use_mask = in.used.empty() ? nullptr : in.used.data();
-    auto used = [use_mask](std::size_t i) { return use_mask == nullptr || use_mask[i] != 0; };
-    const SubgroupView& s = in.subgroups;
-    const bool range = chart == ChartType::xbar_r;
-    PhaseLimitInfo info;
-    Sum a;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double v = s.size[i] >= 2 ? (range ? s.range[i] : s.sd[i]) : nan;
-        stat[offset + i] = v;
-        if (used(i) && v == v) a.add(v);
-    }
-    info.n_used = a.n;
-    info.mean = a.n ? a.mean() : nan;
-    const auto e = estimate_subgroup_sigma(chart, s, used, o);
-    info.sigma = e.sigma;
-    info.dispersion = e.dispersion;
-    if (a.n == 0) {
-        if (o.on_insufficient == OnInsufficient::throw_error) insufficient(chart, 1, 0, "used subgroup");
-        info.sufficient = false;
-        for (std::size_t i = 0; i < n; ++i) set_nan_lines(L, offset + i);
-        return info;
-    }
-    // The centre in exact textbook form where it is one number: R̄ (mean_range, constant n) or
-    // s̄ / pooled s (pooled_sd).
-    const bool exact_range = range && e.method == SubgroupSigma::mean_range && e.constant_size;
-    const bool exact_sd = !range && e.method == SubgroupSigma::pooled_sd;
-    const double lo = o.clip ? 0.0 : -inf;
-    bool constant_centre = true;
-    double first_centre = nan;
-    std::size_t last_m = 0;  // subgroup sizes repeat: the lines of the last size are reused
-    Lines last{};
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t mi = s.size[i];
-        if (mi < 2) {
-            set_nan_lines(L, offset + i);
-            continue;
-        }
-        if (mi != last_m) {
-            const double sig = e.at(mi);
-            double centre, spread;
-            if (range) {
-                centre = exact_range ? e.dispersion : e.d2_of(mi) * sig;
-                spread = constants::d3(mi) * sig;
-            } else {
-                const double c4 = constants::c4(mi);
-                centre = exact_sd ? e.dispersion : c4 * sig;
-                spread = std::sqrt((1 - c4) * (1 + c4)) * sig;
-            }
-            if (first_centre != first_centre) first_centre = centre;
-            else if (centre != first_centre) constant_centre = false;
-            last = make_lines(centre, spread, m, lo, inf);
-            last_m = mi;
-        }
-        L.set(offset + i, last);
-    }
-    if (constant_centre) info.centre = first_centre;
-    return info;
+    const ColumnSink sink{L, offset};
+    double* st = stat.data() + offset;
+    if (in.used.empty()) return phase_dispersion(chart, in, n, o, st, sink, AllRows{});
+    return phase_dispersion(chart, in, n, o, st, sink, MaskRows{in.used.data()});
 }
 
 inline PhaseChart chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o) {

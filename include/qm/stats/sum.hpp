@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <span>
 
+#include <qm/stats/detail/lanes.hpp>
+
 namespace qm::stats {
 
 struct MeanCount {
@@ -82,35 +84,80 @@ inline MeanCount lanes_mean(std::size_t n, Term term) noexcept {
     return {dd_div(acc[0], c), c};
 }
 
+/// lanes_mean with the four lanes as two two-wide accumulators: terms(i) gives the terms i, i + 1
+/// and kept(terms) their mask; a dropped term adds +0.0 to its lane, as lanes_mean adds `ok ? v : 0.0`.
+/// The same IEEE operations on the same lanes, so the same bits; term(i, v) is lanes_mean's term,
+/// for the tail (lane 0).
+template <class Terms, class Kept, class Term>
+inline MeanCount lanes_mean2(std::size_t n, Terms terms, Kept kept, Term term) noexcept {
+    DD2 a, b;  // lanes 0, 1 and 2, 3
+    v2d ca = splat2(0.0), cb = splat2(0.0);
+    const v2d one = splat2(1.0);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v2d x0 = terms(i), x1 = terms(i + 2);
+        const v2i k0 = kept(x0), k1 = kept(x1);
+        a.add(keep2(k0, x0));
+        b.add(keep2(k1, x1));
+        ca += keep2(k0, one);
+        cb += keep2(k1, one);
+    }
+    DD acc[4] = {{lane(a.hi, 0), lane(a.lo, 0)}, {lane(a.hi, 1), lane(a.lo, 1)}, {lane(b.hi, 0), lane(b.lo, 0)},
+                 {lane(b.hi, 1), lane(b.lo, 1)}};
+    std::size_t c = static_cast<std::size_t>(lane(ca, 0) + lane(ca, 1) + lane(cb, 0) + lane(cb, 1));
+    for (; i < n; ++i) {
+        double v;
+        const bool ok = term(i, v);
+        acc[0].add(ok ? v : 0.0);
+        c += ok;
+    }
+    acc[0].add(acc[1]);
+    acc[2].add(acc[3]);
+    acc[0].add(acc[2]);
+    return {dd_div(acc[0], c), c};
+}
+
 }  // namespace detail
 
 /// Mean of the non-missing values (NaN = missing), correctly rounded in practice.
 inline MeanCount mean_skip_nan(std::span<const double> x) noexcept {
+    using namespace detail;
     const double* p = x.data();
-    return detail::lanes_mean(x.size(), [p](std::size_t i, double& v) {
-        v = p[i];
-        return v == v;
-    });
+    return lanes_mean2(
+        x.size(), [p](std::size_t i) { return load2(p + i); }, [](v2d v) { return is_number2(v); },
+        [p](std::size_t i, double& v) {
+            v = p[i];
+            return v == v;
+        });
 }
 
 /// Mean of the moving ranges |x[i] - x[i-1]|, i >= 1, skipping any that touch a missing value.
 inline MeanCount mean_abs_diff_skip_nan(std::span<const double> x) noexcept {
+    using namespace detail;
     if (x.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), 0};
     const double* p = x.data();
-    return detail::lanes_mean(x.size() - 1, [p](std::size_t i, double& v) {
-        v = std::fabs(p[i + 1] - p[i]);
-        return v == v;
-    });
+    return lanes_mean2(
+        x.size() - 1, [p](std::size_t i) { return abs2(load2(p + i + 1) - load2(p + i)); },
+        [](v2d v) { return is_number2(v); },
+        [p](std::size_t i, double& v) {
+            v = std::fabs(p[i + 1] - p[i]);
+            return v == v;
+        });
 }
 
 /// Mean of the moving ranges strictly below `limit` (screening), skipping missing ones.
 inline MeanCount mean_abs_diff_below(std::span<const double> x, double limit) noexcept {
+    using namespace detail;
     if (x.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), 0};
     const double* p = x.data();
-    return detail::lanes_mean(x.size() - 1, [p, limit](std::size_t i, double& v) {
-        v = std::fabs(p[i + 1] - p[i]);
-        return v < limit;  // false for NaN
-    });
+    const v2d lim = splat2(limit);
+    return lanes_mean2(
+        x.size() - 1, [p](std::size_t i) { return abs2(load2(p + i + 1) - load2(p + i)); },
+        [lim](v2d v) { return less2(v, lim); },
+        [p, limit](std::size_t i, double& v) {
+            v = std::fabs(p[i + 1] - p[i]);
+            return v < limit;  // false for NaN
+        });
 }
 
 }  // namespace qm::stats

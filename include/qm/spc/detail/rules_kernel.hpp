@@ -4,12 +4,16 @@
 //
 //   rules_reference + point_types_reference : one point at a time, the definition of every rule;
 //   rules_bitwise                           : 64 points at a time as bit planes (what runs);
-//   runs_analysis_reference / runs_analysis : Anhøj runs analysis, as a filtered sequence and rle
-//                                             (the definition) and as one streaming pass;
+//   runs_analysis_reference / runs_analysis_scalar / runs_analysis : Anhøj runs analysis, as a
+//                                             filtered sequence and rle (the definition), as one
+//                                             streaming pass, and 64 points at a time (what runs);
+//   rules_outside_only                      : the outside-limits rule alone (qicharts2, Shewhart);
 //   evaluate_phase                          : the dispatcher every chart calls, per phase.
-// Both kernels are templates on the line source: ConstantLines (one Lines for the phase) or
-// PointLines (per-point columns). The bitwise kernel is several times faster than a per-point
-// loop, which pays for data-dependent run counters and branches (benchmarks/README.md); the
+// Both kernels are templates on the line source: ConstantLines (one Lines for the phase),
+// PointLines (per-point columns), or any per-point source with the same interface (chart_grouped's
+// RecipeLines computes each word's lines from the points' σ_i). The bitwise kernel is several
+// times faster than a per-point loop, which pays for data-dependent run counters and branches
+// (benchmarks/README.md); the
 // reference kernel runs when an enabled rule is longer than 62 points, and in the tests, which
 // check that both agree on random series with ties, points on the lines, missing values, every
 // rule, rule length, flag mode and line source (tests/cpp/rules_test.cpp).
@@ -43,12 +47,32 @@ struct ConstantLines {
     double centre(std::size_t) const noexcept { return l.centre; }
 };
 
-/// One set of lines per point (index relative to the phase start).
+/// Which lines of a word a kernel reads (a source that computes its lines may skip the others).
+enum class WordLines : std::uint8_t { centre, limits, two_sigma, all };
+
+/// Room for the lines of one 64-point word, for sources that compute them (see word()).
+struct WordLineBuffer {
+    alignas(64) double centre[64], lower[64], upper[64], lower_1sigma[64], upper_1sigma[64], lower_2sigma[64],
+        upper_2sigma[64];
+    LinePointers pointers() const noexcept {
+        return {centre, lower, upper, lower_1sigma, upper_1sigma, lower_2sigma, upper_2sigma};
+    }
+};
+
+/// One set of lines per point (index relative to the phase start). Every per-point source has
+/// at(i), centre(i), and word(base, m, buffer, lines): the lines of points base .. base + m − 1
+/// (m <= 64) as pointers to their first entry — here into the columns themselves; a source that
+/// computes its lines writes them to the buffer, and may leave out those `lines` does not ask for
+/// (centre; + upper and lower limits; + 2σ lines; all).
 struct PointLines {
     LinePointers p;
     static constexpr bool per_point = true;
     Lines at(std::size_t i) const noexcept { return p.at(i); }
     double centre(std::size_t i) const noexcept { return p.centre[i]; }
+    LinePointers word(std::size_t base, std::size_t, WordLineBuffer&, WordLines = WordLines::all) const noexcept {
+        return {p.centre + base,       p.lower + base,        p.upper + base,       p.lower_1sigma + base,
+                p.upper_1sigma + base, p.lower_2sigma + base, p.upper_2sigma + base};
+    }
 };
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -360,7 +384,7 @@ RunsAnalysis runs_analysis_reference(const double* y, std::size_t n, const Src& 
 
 /// One streaming pass without branches on the data (the run counter is a conditional move).
 template <class Src>
-RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const std::uint8_t* excluded) {
+RunsAnalysis runs_analysis_scalar(const double* y, std::size_t n, const Src& src, const std::uint8_t* excluded) {
     std::size_t n_useful = 0, longest = 0, run = 0, crossings = 0, n_excl = 0;
     int last = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -415,6 +439,19 @@ namespace bits {
 /// Gathers the low bit of each of the 8 bytes of x (host little-endian) into 8 bits.
 constexpr std::uint64_t pack8(std::uint64_t x) noexcept {
     return ((x & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56;
+}
+
+/// Number of set bits: the POPCNT instruction where the target has it, else the SWAR sum inline
+/// (baseline x86-64 has no POPCNT, and std::popcount is then a call into libgcc).
+constexpr unsigned count(std::uint64_t x) noexcept {
+#if defined(__POPCNT__) || !(defined(__x86_64__) || defined(__i386__))
+    return static_cast<unsigned>(std::popcount(x));
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<unsigned>((x * 0x0101010101010101ULL) >> 56);
+#endif
 }
 
 /// 8 bits -> 8 bytes of 0/1 (the inverse of pack8), as a table.
@@ -629,7 +666,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             r += ((v > U2) | (v < L2)) ? 8.0 : 0.0;
         return r;
     };
-    auto codes0 = [&]<bool Sided>(const double* yy, std::size_t base, std::size_t m, double p0) noexcept {
+    auto codes0 = [&]<bool Sided>(const double* yy, const LinePointers& P, std::size_t m, double p0) noexcept {
         if constexpr (!Src::per_point) {
             const Lines& L = src.l;
             const double c = L.centre, U = L.upper, Lo = L.lower, U2 = L.upper_2sigma, L2 = L.lower_2sigma;
@@ -637,9 +674,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             for (std::size_t k = 1; k < m; ++k)
                 dcode[k] = code0.template operator()<Sided>(yy[k], yy[k - 1], c, U, Lo, U2, L2);
         } else {
-            const LinePointers& P = src.p;
-            const double *c = P.centre + base, *U = P.upper + base, *Lo = P.lower + base, *U2 = P.upper_2sigma + base,
-                         *L2 = P.lower_2sigma + base;
+            const double *c = P.centre, *U = P.upper, *Lo = P.lower, *U2 = P.upper_2sigma, *L2 = P.lower_2sigma;
             dcode[0] = code0.template operator()<Sided>(yy[0], p0, c[0], U[0], Lo[0], U2[0], L2[0]);
             for (std::size_t k = 1; k < m; ++k)
                 dcode[k] = code0.template operator()<Sided>(yy[k], yy[k - 1], c[k], U[k], Lo[k], U2[k], L2[k]);
@@ -652,16 +687,19 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
         return 0x1p52 + (v > U1 ? 1.0 : 0.0) + (v < L1 ? 2.0 : 0.0) + (((v >= L1) & (v <= U1)) ? 4.0 : 0.0) +
                (v == v ? 8.0 : 0.0);
     };
+    [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
     for (std::size_t w = 0; w < words; ++w) {
         const std::size_t base = 64 * w, m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
         const double p0 = base == 0 ? nan : yy[-1];
+        LinePointers wl{};
+        if constexpr (Src::per_point) wl = src.word(base, m, lbuf, need1 ? WordLines::all : WordLines::two_sigma);
         Word& nw = ws[w & 1];
         const Word& prev = ws[(w + 1) & 1];
         std::uint64_t above = 0, below = 0, out = 0, near = 0, hi2 = 0, lo2 = 0, up = 0, down = 0;
         // two versions rather than a branch inside one loop: GCC would keep the accumulators in memory
         if (!we23) {
-            codes0.template operator()<false>(yy, base, m, p0);
+            codes0.template operator()<false>(yy, wl, m, p0);
             for (unsigned g = 0; g < 8; ++g) {
                 std::uint64_t x;
                 std::memcpy(&x, code + 8 * g, 8);
@@ -674,7 +712,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 down |= pack8(x >> 6) << sh;
             }
         } else {
-            codes0.template operator()<true>(yy, base, m, p0);
+            codes0.template operator()<true>(yy, wl, m, p0);
             for (unsigned g = 0; g < 8; ++g) {
                 std::uint64_t x;
                 std::memcpy(&x, code + 8 * g, 8);
@@ -715,7 +753,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 const double U1 = src.l.upper_1sigma, L1 = src.l.lower_1sigma;
                 for (std::size_t k = 0; k < m; ++k) dcode[k] = code1f(yy[k], U1, L1);
             } else {
-                const double *U1 = src.p.upper_1sigma + base, *L1 = src.p.lower_1sigma + base;
+                const double *U1 = wl.upper_1sigma, *L1 = wl.lower_1sigma;
                 for (std::size_t k = 0; k < m; ++k) dcode[k] = code1f(yy[k], U1[k], L1[k]);
             }
             bits::low_bytes(dcode, code1);
@@ -755,8 +793,8 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             if constexpr (Src::per_point) {
                 // one pass: bit 2(k-1) = y[t-k] above, bit 2(k-1)+1 = below the line of t, k < mlen <= 5;
                 // points before the phase are missing
-                const double* Uq = (sigma1 ? src.p.upper_1sigma : src.p.upper_2sigma) + base;
-                const double* Lq = (sigma1 ? src.p.lower_1sigma : src.p.lower_2sigma) + base;
+                const double* Uq = sigma1 ? wl.upper_1sigma : wl.upper_2sigma;
+                const double* Lq = sigma1 ? wl.lower_1sigma : wl.lower_2sigma;
                 double yb[68];
                 for (std::size_t j = 0; j < 4; ++j)
                     yb[j] = base + j >= 4 ? yy[static_cast<std::ptrdiff_t>(j) - 4] : nan;
@@ -804,6 +842,146 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
 }
 
 // ------------------------------------------------------------------------------------------
+// Anhøj runs analysis, 64 points at a time
+// ------------------------------------------------------------------------------------------
+
+/// The runs analysis of runs_analysis_scalar, 64 points at a time. Per word, the planes of the
+/// points above and below the centre (an excluded point is in neither). In a word where every
+/// point is useful, the crossings are the points whose side differs from the previous point's
+/// (popcount), and the runs are the stretches between them: the first extends the run carried
+/// from the previous word, the last carries into the next one, and the longest of those in
+/// between is 1 + the longest stretch of non-crossings. A word with a missing, excluded or
+/// on-centre point carries the side of the last useful point through the others and counts each
+/// run's useful points. Same counts as runs_analysis_scalar and runs_analysis_reference (the tests
+/// compare them).
+template <class Src>
+RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const std::uint8_t* excluded) {
+    std::size_t n_useful = 0, longest = 0, run = 0, crossings = 0, n_excl = 0;
+    int last = 0;  // side of the last useful point: +1 above, -1 below, 0 none yet
+    alignas(64) double dcode[64];
+    alignas(64) std::uint8_t code[64];
+    [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
+    for (std::size_t base = 0; base < n; base += 64) {
+        const std::size_t m = n - base < 64 ? n - base : 64;
+        const double* yy = y + base;
+        // code: 1 above, 2 below the centre (as 2^52 + code in doubles: see bits::low_bytes)
+        if constexpr (!Src::per_point) {
+            const double c = src.l.centre;
+            for (std::size_t k = 0; k < m; ++k) dcode[k] = 0x1p52 + (yy[k] > c ? 1.0 : 0.0) + (yy[k] < c ? 2.0 : 0.0);
+        } else {
+            const double* c = src.word(base, m, lbuf, WordLines::centre).centre;
+            for (std::size_t k = 0; k < m; ++k)
+                dcode[k] = 0x1p52 + (yy[k] > c[k] ? 1.0 : 0.0) + (yy[k] < c[k] ? 2.0 : 0.0);
+        }
+        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        bits::low_bytes(dcode, code);
+        std::uint64_t A = bits::plane(code, 0), B = bits::plane(code, 1);
+        if (excluded != nullptr) {
+            std::uint64_t X = 0;
+            for (std::size_t k = 0; k < m; ++k) X |= static_cast<std::uint64_t>(excluded[base + k] != 0) << k;
+            n_excl += static_cast<std::size_t>(bits::count(X));
+            A &= ~X;
+            B &= ~X;
+        }
+        const std::uint64_t W = m == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1;
+        if ((A | B) == W) {
+            n_useful += m;
+            std::uint64_t D = (A ^ ((A << 1) | (last > 0 ? 1u : 0u))) & W;  // crossings
+            if (last == 0) D &= ~std::uint64_t{1};                          // the first useful point
+            crossings += static_cast<std::size_t>(bits::count(D));
+            if (D == 0) {
+                run += m;
+            } else {
+                const unsigned f = static_cast<unsigned>(std::countr_zero(D));
+                const unsigned l = 63u - static_cast<unsigned>(std::countl_zero(D));
+                run += f;
+                longest = run > longest ? run : longest;
+                if (l > f) {  // runs that start and end in this word: 1 + the stretches between crossings
+                    std::uint64_t x = ~D & ((std::uint64_t{1} << l) - 1) & ~((std::uint64_t{2} << f) - 1);
+                    std::size_t k = 0;
+                    for (; x != 0; ++k) x &= x >> 1;
+                    longest = k + 1 > longest ? k + 1 : longest;
+                }
+                run = m - l;
+            }
+            longest = run > longest ? run : longest;
+            last = (A >> (m - 1)) & 1u ? 1 : -1;
+            continue;
+        }
+        // Some point of the word is not useful: the side of the last useful point is carried through
+        // the others (a fill over "transparent" bits, by doubling), a crossing is a useful point whose
+        // side differs from the last useful point's before it, and each run counts the useful points
+        // from one crossing to the next.
+        const std::uint64_t U = (A | B) & W, t = ~U & W;
+        const std::uint64_t lead = t & ~(t + 1);  // non-useful points before the first useful one
+        std::uint64_t F = A | (last > 0 ? lead : 0), tt = t;
+        for (unsigned sh = 1; sh < 64; sh *= 2) {
+            F |= tt & (F << sh);
+            tt &= tt << sh;
+        }
+        const std::uint64_t before = last != 0 ? ~std::uint64_t{0} : ~lead << 1;  // a useful point before
+        const std::uint64_t D = U & before & (A ^ ((F << 1) | (last > 0 ? 1u : 0u)));
+        n_useful += static_cast<std::size_t>(bits::count(U));
+        crossings += static_cast<std::size_t>(bits::count(D));
+        auto below_bit = [](unsigned k) { return k >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << k) - 1; };
+        std::uint64_t rest = D;
+        unsigned from = 0;
+        for (;;) {
+            const unsigned to = rest != 0 ? static_cast<unsigned>(std::countr_zero(rest)) : static_cast<unsigned>(m);
+            run += static_cast<std::size_t>(bits::count(U & below_bit(to) & ~below_bit(from)));
+            longest = run > longest ? run : longest;
+            if (rest == 0) break;
+            run = 0;  // the crossing starts the next run
+            from = to;
+            rest &= rest - 1;
+        }
+        if (U != 0) last = (F >> (m - 1)) & 1u ? 1 : -1;
+    }
+    return make_runs_analysis(n - n_excl, n_useful, longest, crossings);
+}
+
+/// Rules and point types when only points outside the limits are looked for (qicharts2, Shewhart):
+/// what rules_bitwise gives for that rule alone — flag bit 0 for y > upper or y < lower, and a point
+/// type from the point's side of the centre — without building the other planes.
+template <class Src>
+void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvement dir, RuleFlags* flags,
+                        PointType* pt) noexcept {
+    const int d = static_cast<int>(dir);
+    const PointType high = d == 0 ? PointType::special_cause_neutral_high
+                                  : (d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern);
+    const PointType low = d == 0 ? PointType::special_cause_neutral_low
+                                 : (d > 0 ? PointType::special_cause_concern : PointType::special_cause_improvement);
+    // code 1: outside, 2: above the centre; as 2^52 + code in doubles, 64 points at a time
+    alignas(64) double dcode[64];
+    alignas(64) std::uint8_t code[64];
+    const PointType types[4] = {PointType::common_cause, low, PointType::common_cause, high};
+    [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
+    for (std::size_t base = 0; base < n; base += 64) {
+        const std::size_t m = n - base < 64 ? n - base : 64;
+        const double* yy = y + base;
+        if constexpr (!Src::per_point) {
+            const double c = src.l.centre, U = src.l.upper, L = src.l.lower;
+            for (std::size_t k = 0; k < m; ++k) {
+                const double v = yy[k];
+                dcode[k] = 0x1p52 + ((v > U) | (v < L) ? 1.0 : 0.0) + (v > c ? 2.0 : 0.0);
+            }
+        } else {
+            const LinePointers wl = src.word(base, m, lbuf, WordLines::limits);
+            const double *c = wl.centre, *U = wl.upper, *L = wl.lower;
+            for (std::size_t k = 0; k < m; ++k) {
+                const double v = yy[k];
+                dcode[k] = 0x1p52 + ((v > U[k]) | (v < L[k]) ? 1.0 : 0.0) + (v > c[k] ? 2.0 : 0.0);
+            }
+        }
+        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        bits::low_bytes(dcode, code);
+        for (std::size_t k = 0; k < m; ++k) flags[base + k] = static_cast<RuleFlags>(code[k] & 1u);
+        if (pt)
+            for (std::size_t k = 0; k < m; ++k) pt[base + k] = types[code[k]];
+    }
+}
+
+// ------------------------------------------------------------------------------------------
 // Dispatcher
 // ------------------------------------------------------------------------------------------
 
@@ -813,7 +991,13 @@ template <class Src>
 std::optional<RunsAnalysis> evaluate_phase(const double* y, std::size_t n, const Src& src, const RuleOptions& o,
                                            Improvement dir, RuleFlags* flags, PointType* pt,
                                            const std::uint8_t* excluded) {
-    if (bitwise_supported(o)) {
+    const RuleFlags windowed = o.rules & static_cast<RuleFlags>(~rules::anhoej);
+    if (windowed == 0) {  // what either kernel gives when no rule but the runs analysis is on
+        std::fill(flags, flags + n, RuleFlags{0});
+        if (pt) std::fill(pt, pt + n, PointType::common_cause);
+    } else if (windowed == rules::outside_limits) {
+        rules_outside_only(y, n, src, dir, flags, pt);
+    } else if (bitwise_supported(o)) {
         rules_bitwise(y, n, src, o, dir, flags, pt);
     } else {
         rules_reference(y, n, src, o, flags);

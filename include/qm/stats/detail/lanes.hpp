@@ -31,6 +31,9 @@ inline v2i is_number2(v2d x) noexcept { return x == x; }
 inline v2i less2(v2d a, v2d b) noexcept { return a < b; }
 inline v2d max2(v2d a, v2d b) noexcept { return a > b ? a : b; }
 inline double lane(v2d v, int k) noexcept { return v[k]; }
+inline v2i and2(v2i a, v2i b) noexcept { return a & b; }
+/// Both lanes of a comparison mask set.
+inline bool all2(v2i m) noexcept { return (m[0] & m[1]) != 0; }
 #else
 struct v2d {
     double a[2];
@@ -50,6 +53,8 @@ inline v2i is_number2(v2d x) noexcept { return {{x.a[0] == x.a[0] ? -1 : 0, x.a[
 inline v2i less2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? -1 : 0, x.a[1] < y.a[1] ? -1 : 0}}; }
 inline v2d max2(v2d x, v2d y) noexcept { return {{x.a[0] > y.a[0] ? x.a[0] : y.a[0], x.a[1] > y.a[1] ? x.a[1] : y.a[1]}}; }
 inline double lane(v2d v, int k) noexcept { return v.a[k]; }
+inline v2i and2(v2i x, v2i y) noexcept { return {{x.a[0] & y.a[0], x.a[1] & y.a[1]}}; }
+inline bool all2(v2i m) noexcept { return (m.a[0] & m.a[1]) != 0; }
 #endif
 
 /// Double-double accumulation in two lanes (TwoSum per element).
