@@ -3,10 +3,13 @@
 //
 // Every expected value is worked out by hand in the comments next to it.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numeric>
+#include <random>
 #include <stdexcept>
 #include <span>
 #include <string>
@@ -273,6 +276,46 @@ TEST(LayoutGroups, DuplicateGroupDateReportedWithOriginalRows) {
     const std::vector<std::int64_t> codes4{0, 1};
     const std::vector<std::int64_t> dates4{3, 3};
     EXPECT_FALSE(qm::layout_groups(codes4, dates4).has_duplicate());
+}
+
+TEST(LayoutGroups, ShuffledRowsMatchAStableSortByGroupAndDate) {
+    // The definition: a stable sort of the row numbers by (code, date); the first duplicate pair
+    // in that order. Dates over a narrow range (the radix path: days of a few months, some
+    // negative, with duplicates), over a wide range (per-group sorts), and in date-major order
+    // (no date sort needed).
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 60; ++round) {
+        const std::size_t n = 1 + rng() % 400, G = 1 + rng() % 12;
+        const int mode = round % 3;
+        std::vector<std::int64_t> codes(n), dates(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            codes[i] = static_cast<std::int64_t>(rng() % G);
+            dates[i] = mode == 0   ? static_cast<std::int64_t>(rng() % 90) - 30
+                       : mode == 1 ? static_cast<std::int64_t>(rng() % 4'000'000'000ull) * 1000
+                                   : static_cast<std::int64_t>(i / G);
+        }
+        std::vector<std::size_t> want(n);
+        std::iota(want.begin(), want.end(), std::size_t{0});
+        std::stable_sort(want.begin(), want.end(), [&](std::size_t a, std::size_t b) {
+            return codes[a] < codes[b] || (codes[a] == codes[b] && dates[a] < dates[b]);
+        });
+        std::size_t dup_a = qm::npos, dup_b = qm::npos;
+        for (std::size_t i = 1; i < n && dup_a == qm::npos; ++i)
+            if (codes[want[i]] == codes[want[i - 1]] && dates[want[i]] == dates[want[i - 1]]) {
+                dup_a = std::min(want[i], want[i - 1]);
+                dup_b = std::max(want[i], want[i - 1]);
+            }
+        const auto L = qm::layout_groups(codes, dates);
+        std::vector<std::size_t> got = L.order;
+        if (got.empty()) {
+            got.resize(n);
+            std::iota(got.begin(), got.end(), std::size_t{0});
+        }
+        ASSERT_EQ(got, want) << "round " << round;
+        EXPECT_EQ(L.duplicate_row_a, dup_a) << "round " << round;
+        EXPECT_EQ(L.duplicate_row_b, dup_b) << "round " << round;
+        EXPECT_EQ(L.offsets.back(), n);
+    }
 }
 
 TEST(LayoutGroups, BadInput) {
