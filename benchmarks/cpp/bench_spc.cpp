@@ -3,6 +3,8 @@
 //   BM_xmr_series/N          one series of N points: qm::spc::xmr, i.e. validation, centre and
 //                            screened mean moving range, limits, the four MDC rules and point types
 //   BM_xmr_grouped/threads   10,000 series x 60 points in long format, qm::spc::xmr_grouped
+//   BM_xmr_*_into            the same, recomputed into one result (xmr_grouped_into): no fresh
+//                            output memory on each call
 //   BM_layout_groups/order   qm::layout_groups on 600,000 rows (10,000 groups x 60 dates), rows
 //                            already ordered (0), in date-major order as published data come (1),
 //                            and shuffled (2)
@@ -93,6 +95,25 @@ void BM_xmr_series(benchmark::State& state) {
 }
 BENCHMARK(BM_xmr_series)->RangeMultiplier(10)->Range(1'000, 10'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+/// The same, recomputed into one result (qm::spc::xmr_grouped_into): no fresh output memory.
+void BM_xmr_series_into(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto y = make_series(n);
+    const std::size_t offsets[2] = {0, n};
+    const double target[1] = {0.95};
+    const qm::spc::GroupedInput in{.values = y, .offsets = offsets, .targets = target};
+    qm::spc::XmrResult r;
+    for (auto _ : state) {
+        qm::spc::xmr_grouped_into(in, r, {}, 1);
+        benchmark::DoNotOptimize(r.flags.data());
+        benchmark::DoNotOptimize(r.point_type.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+    count_flags(state, r);
+}
+BENCHMARK(BM_xmr_series_into)->RangeMultiplier(10)->Range(1'000'000, 10'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 constexpr std::size_t kGroups = 10'000, kPerGroup = 60, kRows = kGroups * kPerGroup;
 
 struct GroupedData {
@@ -132,6 +153,25 @@ void BM_xmr_grouped(benchmark::State& state) {
     count_flags(state, qm::spc::xmr_grouped(in, {}, 1));
 }
 BENCHMARK(BM_xmr_grouped)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_xmr_grouped_into(benchmark::State& state) {
+    const auto& d = grouped_data();
+    const auto threads = static_cast<unsigned>(state.range(0));
+    const qm::spc::GroupedInput in{.values = d.values,
+                                   .offsets = d.offsets,
+                                   .targets = d.targets,
+                                   .improvement = qm::Improvement::increase};
+    qm::spc::XmrResult r;
+    for (auto _ : state) {
+        qm::spc::xmr_grouped_into(in, r, {}, threads);
+        benchmark::DoNotOptimize(r.flags.data());
+        benchmark::DoNotOptimize(r.variation_icon.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRows));
+    count_flags(state, r);
+}
+BENCHMARK(BM_xmr_grouped_into)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_layout_groups(benchmark::State& state) {
     // Group codes and monthly dates (days since 1970-01-01) for 10,000 groups x 60 months.

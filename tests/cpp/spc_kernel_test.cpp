@@ -4,9 +4,12 @@
 // are frequent, with random lengths (word boundaries), rule lengths and directions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <qm/spc/xmr.hpp>
@@ -93,3 +96,81 @@ TEST(SpcKernel, LongRuleLengthsUseTheReferenceKernel) {
 }
 
 }  // namespace
+
+namespace {
+
+// The first pass of the XmR limits, one missing-value mask per element throughout: the
+// definition the fast path (blocks first tried without masks) must reproduce bit for bit.
+// Lanes as the kernel lays them out: element i (i >= 1, in the vector part) goes to lane
+// (i - 1) mod 4, a missing value adds +0.0 to its lane; lanes are merged in order, then row 0
+// and the tail one element at a time.
+detail::FirstPass masked_first_pass(const double* y, std::size_t n) {
+    using qm::stats::detail::DD;
+    detail::FirstPass r;
+    if (n == 0) return r;
+    DD lx[4], ld[4];
+    double nx = 0, nd = 0, mx = 0, md = 0;
+    std::size_t i = 1;
+    for (; i + 4 <= n; i += 4)
+        for (std::size_t l = 0; l < 4; ++l) {
+            const double x = y[i + l], d = std::fabs(x - y[i + l - 1]);
+            const bool ox = x == x, od = d == d;
+            lx[l].add(ox ? x : 0.0);
+            ld[l].add(od ? d : 0.0);
+            nx += ox;
+            nd += od;
+            mx = std::max(mx, ox ? std::fabs(x) : 0.0);
+            md = std::max(md, od ? d : 0.0);
+        }
+    for (const DD& a : lx) r.sum_x.add(a);
+    for (const DD& a : ld) r.sum_d.add(a);
+    r.n_x = nx, r.n_d = nd, r.max_x = mx, r.max_d = md;
+    auto scalar = [&](std::size_t j) {
+        const double x = y[j];
+        if (x == x) {
+            r.sum_x.add(x);
+            r.n_x += 1;
+            r.max_x = std::max(r.max_x, std::fabs(x));
+        }
+        if (j == 0) return;
+        const double d = std::fabs(x - y[j - 1]);
+        if (d == d) {
+            r.sum_d.add(d);
+            r.n_d += 1;
+            r.max_d = std::max(r.max_d, d);
+        }
+    };
+    scalar(0);
+    for (; i < n; ++i) scalar(i);
+    return r;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+}  // namespace
+
+TEST(SpcKernel, FirstPassFastBlocksEqualTheMaskedDefinition) {
+    // Random lengths across block (64) and vector (4) boundaries; no, few or many missing
+    // values, runs of them, one at row 0 or at a block edge; an occasional infinity; values
+    // from 1e-3 to 1e6 so the low words of the sums matter.
+    std::mt19937_64 rng(4242);
+    std::uniform_int_distribution<int> pct(0, 99);
+    std::normal_distribution<double> z(0.0, 1.0);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (int iter = 0; iter < 3000; ++iter) {
+        const std::size_t n = 1 + rng() % 400;
+        const int nan_pct = pct(rng) < 40 ? 0 : pct(rng) % 20;
+        const double scale = std::pow(10.0, static_cast<double>(pct(rng) % 10) - 3);
+        std::vector<double> y(n);
+        for (auto& v : y) v = pct(rng) < nan_pct ? nan : scale * (100 + z(rng));
+        if (pct(rng) < 10) y[rng() % n] = nan;
+        if (pct(rng) < 10 && n > 65) y[64 + (rng() % 2)] = nan;
+        if (pct(rng) < 3) y[rng() % n] = pct(rng) % 2 ? std::numeric_limits<double>::infinity() : -1e300;
+        const auto got = detail::xmr_first_pass(y.data(), n), want = masked_first_pass(y.data(), n);
+        for (auto [a, b] : {std::pair{got.sum_x.hi, want.sum_x.hi}, std::pair{got.sum_x.lo, want.sum_x.lo},
+                            std::pair{got.sum_d.hi, want.sum_d.hi}, std::pair{got.sum_d.lo, want.sum_d.lo},
+                            std::pair{got.n_x, want.n_x}, std::pair{got.n_d, want.n_d},
+                            std::pair{got.max_x, want.max_x}, std::pair{got.max_d, want.max_d}})
+            ASSERT_TRUE(same_bits(a, b)) << "iteration " << iter << " n " << n << ": " << a << " vs " << b;
+    }
+}

@@ -8,6 +8,7 @@
 //   struct qm::spc::XmrResult     plain columns: per point, per phase, per group (below)
 //   XmrResult qm::spc::xmr(std::span<const double> values, const SeriesSpec& = {}, const XmrOptions& = {})
 //   XmrResult qm::spc::xmr_grouped(const GroupedInput&, const XmrOptions& = {}, unsigned threads = 0)
+//   void qm::spc::xmr_grouped_into(const GroupedInput&, XmrResult& out, const XmrOptions& = {}, unsigned threads = 0)
 //
 // Method (defaults = NHSRplotthedots 0.2.2, see README "Method"):
 //   per phase, baseline = its first fix_after rows (all rows when fix_after = 0);
@@ -32,6 +33,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -97,6 +99,13 @@ struct XmrResult {
 
 XmrResult xmr_grouped(const GroupedInput& input, const XmrOptions& options = {}, unsigned threads = 0);
 
+/// xmr_grouped into an existing result, reusing its memory: the same values in every column;
+/// for callers that recompute repeatedly (a dashboard refreshing every indicator, a benchmark),
+/// which then pay no allocation, page faults or zeroing for the output. On an error `out` is
+/// left in a valid but unspecified state.
+void xmr_grouped_into(const GroupedInput& input, XmrResult& out, const XmrOptions& options = {},
+                      unsigned threads = 0);
+
 /// One series: a grouped computation with a single group.
 inline XmrResult xmr(std::span<const double> values, const SeriesSpec& spec = {}, const XmrOptions& options = {}) {
     const std::size_t offsets[2] = {0, values.size()};
@@ -117,6 +126,52 @@ namespace detail {
 
 inline constexpr double max_magnitude = 1e300;
 
+/// How many values are numbers (not NaN), and the largest magnitude among them (inf included).
+struct NumberScan {
+    double count = 0, largest = 0;
+};
+
+inline NumberScan scan_numbers(const double* y, std::size_t n) noexcept {
+    using namespace stats::detail;
+    NumberScan r;
+    v2d c0 = splat2(0), c1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
+    const v2d one = splat2(1.0);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
+        const v2i k0 = is_number2(x0), k1 = is_number2(x1);
+        c0 += keep2(k0, one);
+        c1 += keep2(k1, one);
+        m0 = max2(m0, keep2(k0, abs2(x0)));
+        m1 = max2(m1, keep2(k1, abs2(x1)));
+    }
+    for (int k = 0; k < 2; ++k) {
+        r.count += lane(c0, k) + lane(c1, k);
+        r.largest = std::max({r.largest, lane(m0, k), lane(m1, k)});
+    }
+    for (; i < n; ++i)
+        if (y[i] == y[i]) {
+            r.count += 1;
+            r.largest = std::max(r.largest, std::fabs(y[i]));
+        }
+    return r;
+}
+
+/// The values' own errors (the first infinite or too large value, or none a number), if any.
+inline void check_values(std::span<const double> y, const NumberScan& s) {
+    if (s.largest > max_magnitude)
+        for (std::size_t j = 0; j < y.size(); ++j) {
+            if (std::isinf(y[j]))
+                fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
+            if (std::fabs(y[j]) > max_magnitude)
+                fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
+        }
+    if (s.count == 0) fail_argument("values", "all values are missing");
+}
+
+/// Everything but the values themselves, which xmr_grouped checks in its first pass over them
+/// (one read of the data fewer); a values error still comes before a targets or phase_starts
+/// error, as the values are scanned before either is reported.
 inline void validate_grouped(const GroupedInput& in) {
     const std::size_t n = in.values.size();
     if (n == 0) fail_argument("values", "is empty");
@@ -130,68 +185,48 @@ inline void validate_grouped(const GroupedInput& in) {
     for (std::size_t g = 0; g < G; ++g)
         if (in.offsets[g + 1] <= in.offsets[g])
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
-    // One vectorised pass counts the numbers (non-NaN) and finds the largest magnitude; only
-    // when that is infinite or too large is the scalar scan for the index needed.
-    const double* y = in.values.data();
-    double n_numbers = 0, largest = 0;
-    {
-        using namespace stats::detail;
-        v2d c0 = splat2(0), c1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
-        const v2d one = splat2(1.0);
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
-            const v2i k0 = is_number2(x0), k1 = is_number2(x1);
-            c0 += keep2(k0, one);
-            c1 += keep2(k1, one);
-            m0 = max2(m0, keep2(k0, abs2(x0)));
-            m1 = max2(m1, keep2(k1, abs2(x1)));
-        }
-        for (int k = 0; k < 2; ++k) {
-            n_numbers += lane(c0, k) + lane(c1, k);
-            largest = std::max({largest, lane(m0, k), lane(m1, k)});
-        }
-        for (; i < n; ++i)
-            if (y[i] == y[i]) {
-                n_numbers += 1;
-                largest = std::max(largest, std::fabs(y[i]));
-            }
-    }
-    if (largest > max_magnitude)
-        for (std::size_t j = 0; j < n; ++j) {
-            if (std::isinf(y[j]))
-                fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
-            if (std::fabs(y[j]) > max_magnitude)
-                fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
-        }
-    if (n_numbers == 0) fail_argument("values", "all values are missing");
+    auto values_first = [&] { check_values(in.values, scan_numbers(in.values.data(), n)); };
     if (!in.targets.empty()) {
-        if (in.targets.size() != G)
+        if (in.targets.size() != G) {
+            values_first();
             fail_argument("targets", "needs one entry per group (" + std::to_string(G) + "), got " +
                                          std::to_string(in.targets.size()));
+        }
         for (std::size_t g = 0; g < G; ++g)
-            if (std::isinf(in.targets[g])) fail_argument("targets", g, "must be finite or NaN (no target)");
+            if (std::isinf(in.targets[g])) {
+                values_first();
+                fail_argument("targets", g, "must be finite or NaN (no target)");
+            }
     }
     for (std::size_t k = 0; k < in.phase_starts.size(); ++k) {
-        if (in.phase_starts[k] >= n)
+        if (in.phase_starts[k] >= n) {
+            values_first();
             fail_argument("phase_starts", k, "row " + std::to_string(in.phase_starts[k]) + " is beyond the data (" +
                                                  std::to_string(n) + " rows)");
-        if (k > 0 && in.phase_starts[k] <= in.phase_starts[k - 1])
+        }
+        if (k > 0 && in.phase_starts[k] <= in.phase_starts[k - 1]) {
+            values_first();
             fail_argument("phase_starts", k, "must be strictly ascending");
+        }
     }
 }
 
 }  // namespace detail
 
 inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsigned threads) {
+    XmrResult r;
+    xmr_grouped_into(in, r, o, threads);
+    return r;
+}
+
+inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOptions& o, unsigned threads) {
     o.validate();
     detail::validate_grouped(in);
     const std::size_t n = in.values.size(), G = in.offsets.size() - 1;
 
     // Phase boundaries: merge the phase starts with the group offsets (starts on a group's first
-    // row are no-ops). Every phase is known before any work starts, so every output is
-    // allocated once and each thread writes its own slices.
-    XmrResult r;
+    // row are no-ops). Every phase is known before any work starts, so every output is sized
+    // once (every element of every column is then written) and each thread writes its own slices.
     r.group_phase_offsets.resize(G + 1);
     std::vector<std::size_t> begins;
     begins.reserve(G + in.phase_starts.size());
@@ -221,7 +256,10 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
     r.assurance_icon.resize(G);
 
     const RuleOptions rule_options = o.rule_options();
-    auto run_groups = [&](std::size_t g0, std::size_t g1) noexcept {
+    // What the first pass saw of the values, per chunk of groups (one per thread): checked after
+    // the parallel part, and only then is an error looked for row by row.
+    std::vector<detail::NumberScan> seen;
+    auto run_groups = [&](std::size_t g0, std::size_t g1, detail::NumberScan& scan) noexcept {
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
             for (std::size_t p = p0; p < p1; ++p) {
@@ -229,6 +267,13 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
                 const std::size_t be = o.fix_after == 0 ? e : std::min(e, b + o.fix_after);
                 const double* y = in.values.data() + b;
                 const auto L = detail::xmr_limits(y, be - b, o);
+                scan.count += static_cast<double>(L.n_used);
+                scan.largest = std::max(scan.largest, L.largest);
+                if (be < e) {  // rows after a frozen baseline: not in the first pass
+                    const auto rest = detail::scan_numbers(y + (be - b), e - be);
+                    scan.count += rest.count;
+                    scan.largest = std::max(scan.largest, rest.largest);
+                }
                 // the rule engine (qm/spc/rules.hpp): bitwise kernel, or the reference one for rules longer than 62
                 (void)detail::evaluate_phase(y, e - b, detail::ConstantLines{detail::lines_of(L)}, rule_options,
                                              in.improvement, r.flags.data() + b, r.point_type.data() + b, nullptr);
@@ -260,9 +305,19 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
     unsigned T = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
     if (n < 50'000 || G < 2) T = 1;
     T = static_cast<unsigned>(std::min<std::size_t>(T, G));
+    seen.resize(std::max(1u, T));
+    auto check_values = [&] {
+        detail::NumberScan all;
+        for (const auto& sc : seen) {
+            all.count += sc.count;
+            all.largest = std::max(all.largest, sc.largest);
+        }
+        detail::check_values(in.values, all);
+    };
     if (T <= 1) {
-        run_groups(0, G);
-        return r;
+        run_groups(0, G, seen[0]);
+        check_values();
+        return;
     }
     std::vector<std::size_t> cut(T + 1, G);
     cut[0] = 0;
@@ -275,10 +330,10 @@ inline XmrResult xmr_grouped(const GroupedInput& in, const XmrOptions& o, unsign
     {
         std::vector<std::jthread> pool;
         pool.reserve(T - 1);
-        for (unsigned t = 1; t < T; ++t) pool.emplace_back(run_groups, cut[t], cut[t + 1]);
-        run_groups(cut[0], cut[1]);
+        for (unsigned t = 1; t < T; ++t) pool.emplace_back(run_groups, cut[t], cut[t + 1], std::ref(seen[t]));
+        run_groups(cut[0], cut[1], seen[0]);
     }
-    return r;
+    check_values();
 }
 
 }  // namespace qm::spc

@@ -7,10 +7,24 @@
 // which is slower but gives bit-identical results (every lane operation is an IEEE operation
 // in the same order).
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 namespace qm::stats::detail {
+
+/// Asks the cache for the line `ahead` doubles after p (a hint: no effect on results, never a
+/// fault, the address may lie past the data). Streaming passes over series larger than the
+/// caches call it each iteration: the hardware prefetchers stop at every 4 KiB page, and on a
+/// machine without huge pages a pass over 80 MB otherwise waits on memory for most of its time.
+inline void prefetch_ahead(const double* p, std::size_t ahead) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + ahead * sizeof(double)));
+#else
+    (void)p;
+    (void)ahead;
+#endif
+}
 
 #if defined(__GNUC__) || defined(__clang__)
 typedef double v2d __attribute__((vector_size(16)));
