@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/core/parallel.hpp>
 #include <qm/core/types.hpp>
@@ -353,9 +354,9 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
     ChartResult r;
     r.chart = opt.chart;
     r.dispersion = opt.dispersion;
-    r.statistic.resize(n);
-    r.flags.resize(n);
-    r.point_type.resize(n);
+    qm::detail::size_column(r.statistic, n);
+    qm::detail::size_column(r.flags, n);
+    qm::detail::size_column(r.point_type, n);
     for (auto* v : {&r.phase_group, &r.phase_begin, &r.phase_end, &r.phase_n_used, &r.phase_n_screened, &r.runs_n_useful,
                     &r.runs_longest, &r.runs_longest_max, &r.runs_crossings, &r.runs_crossings_min})
         v->resize(P);
@@ -383,9 +384,9 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
     r.line_floor = means || !lim.clip ? -lim_::inf : 0.0;
     r.line_ceiling = proportion && lim.clip ? 1.0 : lim_::inf;
     if (any_vary) {
-        r.point_sigma.resize(n);
-        if (opt.chart == ChartType::np || opt.dispersion) r.point_centre.resize(n);
-        if (opt.chart == ChartType::np && lim.clip) r.point_ceiling.resize(n);
+        qm::detail::size_column(r.point_sigma, n);
+        if (opt.chart == ChartType::np || opt.dispersion) qm::detail::size_column(r.point_centre, n);
+        if (opt.chart == ChartType::np && lim.clip) qm::detail::size_column(r.point_ceiling, n);
     }
     const lim_::Multipliers mult(lim.sigma_multiplier);
 

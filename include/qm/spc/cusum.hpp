@@ -84,6 +84,7 @@
 
 #include <boost/math/special_functions/gamma.hpp>
 
+#include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/core/groups.hpp>
 #include <qm/stats/detail/lanes.hpp>
@@ -580,10 +581,11 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
     validate_time_weighted(in, nm);
     const std::size_t n = in.values.size();
     CusumResult r;
-    for (auto* v : {&r.upper_sum, &r.lower_sum, &r.upper_sum_std, &r.lower_sum_std, &r.decision_interval}) v->resize(n);
-    r.upper_run.resize(n);
-    r.lower_run.resize(n);
-    r.flags.resize(n);
+    for (auto* v : {&r.upper_sum, &r.lower_sum, &r.upper_sum_std, &r.lower_sum_std, &r.decision_interval})
+        qm::detail::size_column(*v, n);
+    qm::detail::size_column(r.upper_run, n);
+    qm::detail::size_column(r.lower_run, n);
+    qm::detail::size_column(r.flags, n);
     r.k = o.k;
     r.h = o.h;
     r.head_start = o.effective_head_start();

@@ -53,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/spc/cusum.hpp>
 
@@ -226,8 +227,8 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
     validate_time_weighted(in, nm);
     const std::size_t n = in.values.size();
     EwmaResult r;
-    for (auto* v : {&r.statistic, &r.centre, &r.lower, &r.upper}) v->resize(n);
-    r.flags.resize(n);
+    for (auto* v : {&r.statistic, &r.centre, &r.lower, &r.upper}) qm::detail::size_column(*v, n);
+    qm::detail::size_column(r.flags, n);
     r.lambda = o.lambda;
     r.limit_sigmas = o.limit_sigmas;
     r.limits = o.limits;

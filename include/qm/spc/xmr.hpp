@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/core/types.hpp>
 #include <qm/spc/options.hpp>
@@ -243,8 +244,8 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
     r.group_phase_offsets[G] = begins.size();
     const std::size_t P = begins.size();
 
-    r.flags.resize(n);
-    r.point_type.resize(n);
+    qm::detail::size_column(r.flags, n);
+    qm::detail::size_column(r.point_type, n);
     for (auto* v : {&r.phase_group, &r.phase_begin, &r.phase_end, &r.phase_baseline_end, &r.phase_n_used,
                     &r.phase_n_moving_ranges, &r.phase_n_screened})
         v->resize(P);
