@@ -650,6 +650,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
     v2i bad = {0, 0};
     std::size_t i = 0;
     for (; i + 2 <= n; i += 2) {
+        prefetch_ahead(y + i, 256);
+        if constexpr (Ratio) prefetch_ahead(d + i, 256);
         const v2d v = load2(y + i);
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
