@@ -30,27 +30,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_rng.hpp"
+
 #include <qm/assurance/assurance.hpp>
 
 namespace {
 
 using namespace qm::assurance;
 
-struct Rng {
-    std::uint64_t s;
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    double normal() noexcept {
-        const double u = 1.0 - uniform(), v = uniform();
-        return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * v);
-    }
-    double log_uniform(double lo, double hi) noexcept { return std::exp(std::log(lo) + uniform() * std::log(hi / lo)); }
-};
+using qm_bench::Rng;
 
 struct Units {
     std::vector<double> numerator, denominator;

@@ -27,22 +27,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_rng.hpp"
+
 #include <qm/maturity/maturity.hpp>
 
 namespace {
 
 namespace mt = qm::maturity;
 
-struct Rng {
-    std::uint64_t s;
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    std::size_t below(std::size_t k) noexcept { return static_cast<std::size_t>(next() % k); }
-};
+using qm_bench::Rng;
 
 constexpr int n_domains = 5, n_elements = 8, n_criteria = 5;  // 200 criteria
 constexpr std::size_t n_units = 1000, n_raters = 3;

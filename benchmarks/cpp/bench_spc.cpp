@@ -25,26 +25,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_rng.hpp"
+
 #include <qm/qm.hpp>
 
 namespace {
 
-/// splitmix64: small, fast, and the same numbers on every platform (unlike std distributions).
-struct Rng {
-    std::uint64_t s;
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-    double normal() noexcept {  // Box-Muller
-        const double u = 1.0 - uniform(), v = uniform();
-        return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * v);
-    }
-    std::size_t below(std::size_t k) noexcept { return static_cast<std::size_t>(next() % k); }
-};
+using qm_bench::Rng;
 
 /// A performance-like series around `base`: noise sd 0.01, and every 20-400 points the process
 /// level moves to base + 0.01 N(0, 1) (shifts of about one noise sd, mean-reverting, so a long
@@ -136,13 +123,14 @@ const GroupedData& grouped_data() {
     return d;
 }
 
-void BM_xmr_grouped(benchmark::State& state) {
+qm::spc::GroupedInput grouped_input() {
     const auto& d = grouped_data();
+    return {.values = d.values, .offsets = d.offsets, .targets = d.targets, .improvement = qm::Improvement::increase};
+}
+
+void BM_xmr_grouped(benchmark::State& state) {
+    const qm::spc::GroupedInput in = grouped_input();
     const auto threads = static_cast<unsigned>(state.range(0));
-    const qm::spc::GroupedInput in{.values = d.values,
-                                   .offsets = d.offsets,
-                                   .targets = d.targets,
-                                   .improvement = qm::Improvement::increase};
     for (auto _ : state) {
         auto r = qm::spc::xmr_grouped(in, {}, threads);
         benchmark::DoNotOptimize(r.flags.data());
@@ -155,12 +143,8 @@ void BM_xmr_grouped(benchmark::State& state) {
 BENCHMARK(BM_xmr_grouped)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_xmr_grouped_into(benchmark::State& state) {
-    const auto& d = grouped_data();
+    const qm::spc::GroupedInput in = grouped_input();
     const auto threads = static_cast<unsigned>(state.range(0));
-    const qm::spc::GroupedInput in{.values = d.values,
-                                   .offsets = d.offsets,
-                                   .targets = d.targets,
-                                   .improvement = qm::Improvement::increase};
     qm::spc::XmrResult r;
     for (auto _ : state) {
         qm::spc::xmr_grouped_into(in, r, {}, threads);
