@@ -2,6 +2,7 @@
 // bench_rng.hpp — the benchmarks' random numbers: splitmix64, small, fast, and the same numbers
 // on every platform (unlike the std distributions), so every run times the same data.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,17 @@ struct Rng {
     }
     double log_uniform(double lo, double hi) noexcept { return std::exp(std::log(lo) + uniform() * std::log(hi / lo)); }
     std::size_t below(std::size_t k) noexcept { return static_cast<std::size_t>(next() % k); }
+    double poisson(double mean) noexcept {
+        if (mean > 30) return std::max(0.0, std::round(mean + std::sqrt(mean) * normal()));  // normal approximation
+        const double limit = std::exp(-mean);
+        double p = 1.0, k = 0;
+        while ((p *= uniform()) > limit) k += 1;
+        return k;
+    }
+    double binomial(double n, double p) noexcept {  // normal approximation, whole and within [0, n]
+        return std::clamp(std::round(n * p + std::sqrt(n * p * (1 - p)) * normal()), 0.0, n);
+    }
+    bool missing() noexcept { return below(1000) == 0; }  // 1 in 1,000
 };
 
 }  // namespace qm_bench
