@@ -8,6 +8,7 @@
 //  3. hand calculations written next to the assertion.
 // The last part checks that every kind of bad input is an error naming the argument and the row.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -1190,3 +1192,48 @@ TEST(BadInput, SubgroupOffsets) {
 }
 
 }  // namespace
+
+// The median behind the run chart and the g chart's median centre: select_kth's branch-free
+// partition rounds must find the value std::nth_element finds (the definition), on random data with many ties, zeros of both signs and missing values,
+// for every length across the hand-over points; the median of an even count is the mean of the
+// two middle values, as R's median().
+TEST(Median, SelectKthAndMedianOfMatchNthElement) {
+    namespace L = qm::spc::detail::limits;
+    std::mt19937_64 rng(99);
+    L::Buffer buf;
+    for (int iter = 0; iter < 4000; ++iter) {
+        const std::size_t n = 1 + rng() % 150;
+        const int alphabet = 1 + static_cast<int>(rng() % 40);
+        std::vector<double> y(n);
+        for (auto& v : y) {
+            const auto r = rng() % 100;
+            v = r < 5 ? std::numeric_limits<double>::quiet_NaN()
+                      : (r < 10 ? -0.0 : static_cast<double>(static_cast<int>(rng() % alphabet) - alphabet / 2) / 4);
+        }
+        std::vector<double> kept;
+        for (double v : y)
+            if (v == v) kept.push_back(v);
+        std::size_t count = 0;
+        const double got = L::median_of(n, [&](std::size_t i) { return y[i]; }, [](std::size_t) { return true; }, count, buf);
+        ASSERT_EQ(count, kept.size());
+        if (kept.empty()) {
+            EXPECT_TRUE(std::isnan(got));
+            continue;
+        }
+        auto kth = [&](std::size_t k) {
+            auto c = kept;
+            std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end());
+            return c[k];
+        };
+        const std::size_t h = kept.size() / 2;
+        const double want = kept.size() % 2 ? kth(h) : (kth(h - 1) + kth(h)) / 2;  // exact: quarters
+        ASSERT_EQ(got, want) << "iteration " << iter << " n " << n;
+        // select_kth on its own, every k of a random length up to 40
+        if (kept.size() <= 40) {
+            for (std::size_t k = 0; k < kept.size(); ++k) {
+                std::vector<double> a = kept, t(kept.size());
+                ASSERT_EQ(L::select_kth(a.data(), t.data(), a.size(), k), kth(k)) << "k " << k;
+            }
+        }
+    }
+}
