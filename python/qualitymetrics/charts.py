@@ -1,6 +1,8 @@
 """``qm.spc``: SPC charts for one series or thousands, NHS Making Data Count by default."""
 from __future__ import annotations
 
+import contextlib
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -521,6 +523,7 @@ def spc(
         dt = dt.reset_index(drop=True)
 
     subgroup_offsets: Optional[np.ndarray] = None
+    obs_index = index
     extra: dict[str, np.ndarray] = {}
     if subgroups:
         # one point per (group, date): subgroup boundaries in the ordered observations
@@ -531,6 +534,7 @@ def spc(
         point_group = np.searchsorted(offsets, starts, side="right") - 1
         offsets = np.ascontiguousarray(np.r_[np.searchsorted(point_group, np.arange(len(offsets) - 1)), len(starts)]
                                        .astype(np.int64))
+        obs_index = index
         index = index.take(starts)
         days = days[starts]
         dt = dt.iloc[starts].reset_index(drop=True)
@@ -540,8 +544,11 @@ def spc(
     rows = _rebase_rows(rebase, labels, offsets, days)
     common = dict(chart=chart, improvement=improvement, preset=preset, value_name=value, dates=dt,
                   group_labels=labels, group_offsets=offsets, targets=targets, index=index)
+    names = {"values": value, "obs": value, "denominators": denominator}
+    labelled = _rows_labelled(names, obs_index if subgroups else index)
     if fast_xmr:
-        cols = _core.xmr_grouped(vals, offsets, targets, rows, improvement, opts, threads)
+        with labelled:
+            cols = _core.xmr_grouped(vals, offsets, targets, rows, improvement, opts, threads)
         result = SPCResult(
             options={k: getattr(opts, k) for k in ("limit_multiplier", "screen_moving_ranges", "screen_multiplier",
                                                    "shift_length", "trend_length", "rules", "fix_after")},
@@ -561,11 +568,13 @@ def spc(
         sig, mu = o.get("sigma"), o.get("mean")
         sigmas = None if sig is None else inp.per_group(sig, labels, "sigma")
         means = None if mu is None else inp.per_group(mu, labels, "mean")
-        cols = _core.time_weighted(chart, vals, offsets, None, means,
-                                   sigmas, int(fix_after or 0), float(o.get("k", 0.5)), float(o.get("h", 5.0)),
-                                   bool(o.get("fast_initial_response", False)),
-                                   bool(o.get("reset_after_signal", False)), float(o.get("lam", 0.2)),
-                                   float(o.get("limit_sigmas", 3.0)), str(o.get("limits", "time_varying")), threads)
+        with labelled:
+            cols = _core.time_weighted(chart, vals, offsets, None, means,
+                                       sigmas, int(fix_after or 0), float(o.get("k", 0.5)), float(o.get("h", 5.0)),
+                                       bool(o.get("fast_initial_response", False)),
+                                       bool(o.get("reset_after_signal", False)), float(o.get("lam", 0.2)),
+                                       float(o.get("limit_sigmas", 3.0)), str(o.get("limits", "time_varying")),
+                                       threads)
         result = SPCResult(options=o, columns=cols, values=vals, kind=chart,
                            rule_names=("cusum_upper", "cusum_lower") if chart == "cusum" else ("outside_limits",),
                            **common)
@@ -579,8 +588,9 @@ def spc(
             common["improvement"] = improvement
         if isinstance(rules, (list, tuple)):
             rules = list(rules)
-        cols = _core.chart_grouped(vals, den, subgroup_offsets, offsets, targets, rows, excl, improvement, chart,
-                                   preset, rules, int(fix_after or 0), bool(dispersion), threads)
+        with labelled:
+            cols = _core.chart_grouped(vals, den, subgroup_offsets, offsets, targets, rows, excl, improvement, chart,
+                                       preset, rules, int(fix_after or 0), bool(dispersion), threads)
         bits = int(cols["rules"])
         names = tuple(r for k, r in enumerate(_core.RULE_NAMES) if bits & (1 << k))
         if chart in RATIO_CHARTS:
@@ -601,6 +611,26 @@ def spc(
         warnings.warn(f"{int((suff == 0).sum())} phase(s) have too few usable points for limits; their limits are "
                       "missing", ShortSeriesWarning, stacklevel=2)
     return result
+
+
+_ROW_REFERENCE = re.compile(r"\b(values|obs|denominators)\[(\d+)\]")
+
+
+@contextlib.contextmanager
+def _rows_labelled(names: Mapping[str, Optional[str]], index: pd.Index):
+    """The C++ kernels name a bad row by its position in group and date order (``values[3]``);
+    re-raise with the column the user gave and the DataFrame's own label of that row."""
+    try:
+        yield
+    except ValueError as exc:
+        msg = str(exc)
+        refs = list(_ROW_REFERENCE.finditer(msg))
+        if not refs:
+            raise
+        pos = int(refs[0].group(2))
+        label = repr(index[pos]) if pos < len(index) else str(pos)
+        text = _ROW_REFERENCE.sub(lambda m: str(names.get(m.group(1)) or m.group(1)), msg)
+        raise ValueError(f"{text} (row {label})") from None
 
 
 def _key_codes(s: pd.Series) -> tuple[np.ndarray, pd.Series]:

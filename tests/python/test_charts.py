@@ -231,18 +231,33 @@ def test_exclude_and_fix_after() -> None:
 
 # ---------------------------------------------------------------- bad input
 def test_bad_counts_and_denominators() -> None:
+    # the column the user named and the DataFrame's label of the row
     df = pd.DataFrame({"y": [3.0, -1, 4, 5], "n": [10.0, 10, 10, 10]})
-    with pytest.raises(ValueError, match=r"values\[1\]"):
+    with pytest.raises(ValueError, match=r"^y: counts must be non-negative, got -1 \(row 1\)$"):
         qm.spc(df, value="y", chart="c")
     df = pd.DataFrame({"y": [3.0, 1.5, 4, 5]})
-    with pytest.raises(ValueError, match=r"values\[1\]"):
+    with pytest.raises(ValueError, match=r"^y: .*whole.*\(row 1\)$"):
         qm.spc(df, value="y", chart="c")
     df = pd.DataFrame({"y": [3.0, 12, 4, 5], "n": [10.0, 10, 10, 10]})
-    with pytest.raises(ValueError, match=r"values\[1\]: numerator 12 is above its denominator 10"):
+    with pytest.raises(ValueError, match=r"^y: numerator 12 is above its denominator 10 \(n\) \(row 1\)$"):
         qm.spc(df, value="y", denominator="n", chart="p")
     df = pd.DataFrame({"y": [3.0, 1, 4, 5], "n": [10.0, 0, 10, 10]})
-    with pytest.raises(ValueError, match=r"denominators\[1\]"):
+    with pytest.raises(ValueError, match=r"^n: .*\(row 1\)$"):
         qm.spc(df, value="y", denominator="n", chart="u")
+
+
+def test_bad_rows_named_by_their_label_when_rows_are_reordered() -> None:
+    # Rows out of group/date order with their own labels: the kernel sees the 8th row of the
+    # ordered data ("a", 2020-04) but the error names the DataFrame's label of that row, 'r7'.
+    df = pd.DataFrame({"g": ["b", "a", "b", "a"] * 5,
+                       "d": np.repeat(pd.date_range("2020-01-01", periods=10, freq="MS"), 2)[::-1],
+                       "y": [3.0, 4, 5, 2] * 5, "n": [10.0] * 20}, index=[f"r{i}" for i in range(20)])
+    df.loc["r7", "y"] = 12
+    with pytest.raises(ValueError, match=r"^y: numerator 12 is above its denominator 10 \(n\) \(row 'r7'\)$"):
+        qm.spc(df, value="y", date="d", group="g", denominator="n", chart="p")
+    df.loc["r7", "y"] = 2.5
+    with pytest.raises(ValueError, match=r"\(row 'r7'\)$"):
+        qm.spc(df, value="y", date="d", group="g", chart="c")
     with pytest.raises(ValueError, match="denominator: the p chart needs denominator="):
         qm.spc(df, value="y", chart="p")
 
