@@ -3,6 +3,7 @@
 //
 // Synopsis
 //   void qm::detail::size_column(std::vector<T>& v, std::size_t n)
+//   void qm::detail::advise_huge_pages(const void* fresh, std::size_t bytes)
 //
 // A result column is written once, right after it is allocated, so for large results the first
 // touch of fresh memory is a large part of the cost: the kernel faults in, charges and zeroes
@@ -26,20 +27,27 @@ namespace qm::detail {
 
 inline constexpr std::size_t huge_page_threshold = std::size_t{4} << 20;
 
+/// Asks for transparent huge pages for the whole 2 MiB pages inside [p, p + bytes) of memory not
+/// yet touched, when bytes >= huge_page_threshold (a hint: no effect elsewhere, failure harmless).
+inline void advise_huge_pages([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes < huge_page_threshold) return;
+    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+    std::uintptr_t b = reinterpret_cast<std::uintptr_t>(p);
+    std::uintptr_t e = b + bytes;
+    b = (b + huge - 1) & ~(huge - 1);
+    e &= ~(huge - 1);
+    if (e > b) (void)::madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+#endif
+}
+
 template <class T, class A>
 void size_column(std::vector<T, A>& v, std::size_t n) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (n > v.capacity() && n * sizeof(T) >= huge_page_threshold) {
         v.clear();  // nothing to copy into the new block
         v.reserve(n);
-        constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
-        std::uintptr_t b = reinterpret_cast<std::uintptr_t>(v.data());
-        std::uintptr_t e = b + n * sizeof(T);
-        b = (b + huge - 1) & ~(huge - 1);
-        e &= ~(huge - 1);
-        if (e > b) (void)::madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);  // a hint: failure is harmless
+        advise_huge_pages(v.data(), n * sizeof(T));
     }
-#endif
     v.resize(n);
 }
 

@@ -81,6 +81,7 @@
 #include <string_view>
 #include <vector>
 
+#include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/spc/chart_types.hpp>
 #include <qm/spc/constants.hpp>
@@ -362,6 +363,7 @@ struct Buffer {
         if (n > capacity) {
             p.reset(new double[n]);
             capacity = n;
+            qm::detail::advise_huge_pages(p.get(), n * sizeof(double));
         }
         return p.get();
     }
