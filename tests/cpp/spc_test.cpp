@@ -775,6 +775,36 @@ TEST(BadInput, Values) {
     EXPECT_NO_THROW((void)qm::spc::xmr(large_ok));
 }
 
+TEST(BadInput, ValuesAreCheckedWithTheFirstPassYetReportedFirst) {
+    // The values are checked in the pass that sums them; the error still names the first bad
+    // row of the whole input (whichever thread met one first), and comes before an error in
+    // the targets or the rebase rows.
+    std::vector<double> v(120'000, 1.0);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 50.0 + double(i % 7);
+    std::vector<std::size_t> off;
+    for (std::size_t k = 0; k <= 2000; ++k) off.push_back(k * 60);
+    v[100'000] = std::numeric_limits<double>::infinity();  // in the second thread's half
+    v[90'001] = -1e301;                                    // earlier, in the second half too
+    for (unsigned threads : {1u, 2u}) {
+        const auto m = expect_invalid([&] { (void)qm::spc::xmr_grouped({.values = v, .offsets = off}, {}, threads); },
+                                      "values[90001]");
+        EXPECT_NE(m.find("1e300"), std::string::npos) << m;
+    }
+    const std::vector<double> bad_targets{1.0};
+    expect_invalid([&] { (void)qm::spc::xmr_grouped({.values = v, .offsets = off, .targets = bad_targets}); },
+                   "values[90001]");
+    const std::vector<std::size_t> bad_starts{5, 3};
+    expect_invalid([&] { (void)qm::spc::xmr_grouped({.values = v, .offsets = off, .phase_starts = bad_starts}); },
+                   "values[90001]");
+    // values after a frozen baseline are checked too (they are not in the first pass)
+    std::vector<double> w(40, 2.0);
+    w[3] = 1.0;
+    w[35] = std::numeric_limits<double>::infinity();
+    XmrOptions frozen;
+    frozen.fix_after = 20;
+    expect_invalid([&] { (void)qm::spc::xmr(w, {}, frozen); }, "values[35]");
+}
+
 TEST(BadInput, Offsets) {
     const std::vector<double> v{1, 2, 3, 4, 5, 6};
     auto run = [&](std::vector<std::size_t> off) {
@@ -955,6 +985,22 @@ TEST(Grouped, LargeInputSameResultOnOneAndTwoThreads) {
         ASSERT_EQ(r1.phases(), G + starts.size());
         expect_identical(r1, r2);
         expect_identical(r1, r0);
+        // Into a reused result: after a larger and a smaller computation, and with every column
+        // overwritten by garbage in between, the same bits as a fresh result.
+        qm::spc::XmrResult reused;
+        const std::vector<double> other(values.begin(), values.begin() + 3 * N + 7);
+        const std::vector<std::size_t> other_offsets{0, N, 3 * N + 7};
+        qm::spc::xmr_grouped_into({.values = other, .offsets = other_offsets}, reused);
+        qm::spc::xmr_grouped_into(in, reused, {}, 2);
+        expect_identical(r1, reused);
+        std::fill(reused.flags.begin(), reused.flags.end(), qm::spc::RuleFlags{0xFFFF});
+        std::fill(reused.point_type.begin(), reused.point_type.end(), PointType{7});
+        std::fill(reused.centre.begin(), reused.centre.end(), -1.0);
+        std::fill(reused.phase_n_screened.begin(), reused.phase_n_screened.end(), std::size_t{99});
+        qm::spc::xmr_grouped_into(in, reused, {}, 1);
+        expect_identical(r1, reused);
+        qm::spc::xmr_grouped_into({.values = other, .offsets = other_offsets}, reused);
+        expect_identical(qm::spc::xmr_grouped({.values = other, .offsets = other_offsets}), reused);
         // Some groups must signal for this to mean anything.
         EXPECT_GT(std::count_if(r1.flags.begin(), r1.flags.end(), [](qm::spc::RuleFlags f) { return f != 0; }), 1000);
         // Spot-check groups against single-series runs.
