@@ -125,31 +125,23 @@ void BM_push_p(benchmark::State& state) {
     });
 }
 
-void BM_push_cusum(benchmark::State& state) {
+/// CUSUM and EWMA monitors with a known in-control mean and sigma, one push per value.
+template <class Monitor, class Options>
+void push_time_weighted(benchmark::State& state) {
     const auto y = series(N);
-    CusumMonitorOptions o;
+    Options o;
     o.target = 0.9;
     o.sigma = 0.01;
     run_pushes(state, [&] {
-        CusumMonitor m(o);
+        Monitor m(o);
         std::size_t a = 0;
         for (double v : y) a += m.push(v).alarm;
         return a;
     });
 }
 
-void BM_push_ewma(benchmark::State& state) {
-    const auto y = series(N);
-    EwmaMonitorOptions o;
-    o.target = 0.9;
-    o.sigma = 0.01;
-    run_pushes(state, [&] {
-        EwmaMonitor m(o);
-        std::size_t a = 0;
-        for (double v : y) a += m.push(v).alarm;
-        return a;
-    });
-}
+void BM_push_cusum(benchmark::State& state) { push_time_weighted<CusumMonitor, CusumMonitorOptions>(state); }
+void BM_push_ewma(benchmark::State& state) { push_time_weighted<EwmaMonitor, EwmaMonitorOptions>(state); }
 
 std::vector<double> risks(std::size_t n, std::uint64_t seed) {
     Rng rng{seed};

@@ -51,6 +51,18 @@ py::array_t<Out> to_numpy(std::vector<T>&& v) {
                             reinterpret_cast<const Out*>(heap->data()), owner);
 }
 
+/// The seven line columns of a chart (qm::spc::LineColumns), moved into d as numpy arrays.
+template <class Lines>
+void put_lines(py::dict& d, Lines& lines) {
+    d["centre"] = to_numpy(std::move(lines.centre));
+    d["lower"] = to_numpy(std::move(lines.lower));
+    d["upper"] = to_numpy(std::move(lines.upper));
+    d["lower_1sigma"] = to_numpy(std::move(lines.lower_1sigma));
+    d["upper_1sigma"] = to_numpy(std::move(lines.upper_1sigma));
+    d["lower_2sigma"] = to_numpy(std::move(lines.lower_2sigma));
+    d["upper_2sigma"] = to_numpy(std::move(lines.upper_2sigma));
+}
+
 void register_core(py::module_& m);
 void register_spc(py::module_& m);
 void register_charts(py::module_& m);

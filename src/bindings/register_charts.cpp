@@ -96,13 +96,7 @@ void register_charts(py::module_& m) {
             py::dict d;
             d["rules"] = static_cast<unsigned>(o.rules.rules);
             d["statistic"] = to_numpy(std::move(r.statistic));
-            d["centre"] = to_numpy(std::move(lines.centre));
-            d["lower"] = to_numpy(std::move(lines.lower));
-            d["upper"] = to_numpy(std::move(lines.upper));
-            d["lower_1sigma"] = to_numpy(std::move(lines.lower_1sigma));
-            d["upper_1sigma"] = to_numpy(std::move(lines.upper_1sigma));
-            d["lower_2sigma"] = to_numpy(std::move(lines.lower_2sigma));
-            d["upper_2sigma"] = to_numpy(std::move(lines.upper_2sigma));
+            put_lines(d, lines);
             d["flags"] = to_numpy(std::move(r.flags));
             d["point_type"] = to_numpy<PointType, std::int8_t>(std::move(r.point_type));
             for (auto [name, v] : {std::pair{"phase_group", &r.phase_group}, {"phase_begin", &r.phase_begin},

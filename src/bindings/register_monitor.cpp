@@ -175,13 +175,7 @@ struct ReplayColumns {
     void to(py::dict& d, bool with_lines) {
         d["statistic"] = to_numpy(std::move(statistic));
         if (with_lines) {
-            d["centre"] = to_numpy(std::move(lines.centre));
-            d["lower"] = to_numpy(std::move(lines.lower));
-            d["upper"] = to_numpy(std::move(lines.upper));
-            d["lower_1sigma"] = to_numpy(std::move(lines.lower_1sigma));
-            d["upper_1sigma"] = to_numpy(std::move(lines.upper_1sigma));
-            d["lower_2sigma"] = to_numpy(std::move(lines.lower_2sigma));
-            d["upper_2sigma"] = to_numpy(std::move(lines.upper_2sigma));
+            put_lines(d, lines);
         }
         d["flags_at_push"] = to_numpy(std::move(flags_at_push));
         d["flags"] = to_numpy(std::move(flags));
