@@ -545,7 +545,7 @@ def spc(
     common = dict(chart=chart, improvement=improvement, preset=preset, value_name=value, dates=dt,
                   group_labels=labels, group_offsets=offsets, targets=targets, index=index)
     names = {"values": value, "obs": value, "denominators": denominator}
-    labelled = _rows_labelled(names, obs_index if subgroups else index)
+    labelled = _rows_labelled(names, obs_index if subgroups else index, index)
     if fast_xmr:
         with labelled:
             cols = _core.xmr_grouped(vals, offsets, targets, rows, improvement, opts, threads)
@@ -613,13 +613,15 @@ def spc(
     return result
 
 
-_ROW_REFERENCE = re.compile(r"\b(values|obs|denominators)\[(\d+)\]")
+_ROW_REFERENCE = re.compile(r"\b(values|obs|denominators|subgroup_(?:sizes|means|ranges|sds))\[(\d+)\]")
 
 
 @contextlib.contextmanager
-def _rows_labelled(names: Mapping[str, Optional[str]], index: pd.Index):
+def _rows_labelled(names: Mapping[str, Any], index: pd.Index, point_index: Optional[pd.Index] = None):
     """The C++ kernels name a bad row by its position in group and date order (``values[3]``);
-    re-raise with the column the user gave and the DataFrame's own label of that row."""
+    re-raise with the column the user gave and the DataFrame's own label of that row. Positions
+    of subgroup statistics (``subgroup_sizes[3]``) are points: labelled by ``point_index``, the
+    label of each subgroup's first row."""
     try:
         yield
     except ValueError as exc:
@@ -627,10 +629,15 @@ def _rows_labelled(names: Mapping[str, Optional[str]], index: pd.Index):
         refs = list(_ROW_REFERENCE.finditer(msg))
         if not refs:
             raise
-        pos = int(refs[0].group(2))
-        label = repr(index[pos]) if pos < len(index) else str(pos)
-        text = _ROW_REFERENCE.sub(lambda m: str(names.get(m.group(1)) or m.group(1)), msg)
-        raise ValueError(f"{text} (row {label})") from None
+        key, pos = refs[0].group(1), int(refs[0].group(2))
+        labels = point_index if key.startswith("subgroup_") and point_index is not None else index
+        label = repr(labels[pos]) if pos < len(labels) else str(pos)
+
+        def name(m: re.Match) -> str:
+            given = names.get(m.group(1))
+            return str(given) if given is not None else m.group(1)
+
+        raise type(exc)(f"{_ROW_REFERENCE.sub(name, msg)} (row {label})") from None
 
 
 def _key_codes(s: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -1237,3 +1237,47 @@ TEST(Median, SelectKthAndMedianOfMatchNthElement) {
         }
     }
 }
+
+// Large counts: the histogram path (4,096 or more whole numbers over a narrow range) and its way
+// out (a fraction, a negative value, a wide range, a zero in the middle), against the definition.
+TEST(Median, HistogramPathMatchesNthElement) {
+    namespace L = qm::spc::detail::limits;
+    L::Buffer buf;
+    {  // the middle exactly on a bucket boundary: 2,500 ones and 2,500 twos (+ one more one)
+        for (std::size_t ones : {std::size_t{2500}, std::size_t{2501}}) {
+            std::vector<double> y(ones, 1.0);
+            y.insert(y.end(), 2500, 2.0);
+            std::size_t count = 0;
+            const double got = L::median_of(
+                y.size(), [&](std::size_t i) { return y[i]; }, [](std::size_t) { return true; }, count, buf);
+            EXPECT_EQ(got, ones == 2500 ? 1.5 : 1.0);
+        }
+    }
+    std::mt19937_64 rng(2026);
+    for (int iter = 0; iter < 60; ++iter) {
+        const std::size_t n = 4096 + rng() % 12000;
+        const std::uint64_t range = 1 + rng() % (iter % 3 == 0 ? 20 : 2000);
+        const double offset = iter % 4 == 0 ? 0.0 : static_cast<double>(rng() % 1000);
+        std::vector<double> y(n);
+        for (auto& v : y) v = offset + static_cast<double>(rng() % range);
+        if (iter % 5 == 1) y[rng() % n] = 0.5;                                     // not whole
+        if (iter % 5 == 2) y[rng() % n] = -3.0;                                    // negative
+        if (iter % 5 == 3) y[rng() % n] = 1e9;                                     // wide range
+        if (iter % 7 == 4) y[rng() % n] = std::numeric_limits<double>::quiet_NaN();  // missing
+        std::vector<double> kept;
+        for (double v : y)
+            if (v == v) kept.push_back(v);
+        auto kth = [&](std::size_t k) {
+            auto c = kept;
+            std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end());
+            return c[k];
+        };
+        const std::size_t h = kept.size() / 2;
+        const double want = kept.size() % 2 ? kth(h) : (kth(h - 1) + kth(h)) / 2;  // exact: whole/half values
+        std::size_t count = 0;
+        const double got =
+            L::median_of(n, [&](std::size_t i) { return y[i]; }, [](std::size_t) { return true; }, count, buf);
+        ASSERT_EQ(count, kept.size());
+        ASSERT_EQ(got, want) << "iteration " << iter << " n " << n << " range " << range;
+    }
+}

@@ -10,10 +10,10 @@
 // every 4 KiB page (measured 2.6-4.3 ns per double on the development VM, more than computing
 // most charts). Columns of 4 MiB and more ask Linux for transparent huge pages (madvise, which
 // takes effect where THP is in "madvise" or "always" mode) before they are first touched: one
-// fault per 2 MiB instead of 512, 2-2.5x less time for the first write. The contents are the
-// v has n elements afterwards, of unspecified values (zeros, or what a reused column held):
-// callers write every element. Elsewhere (another OS, small columns, a column that already has
-// the capacity) it is exactly resize.
+// fault per 2 MiB instead of 512, 2-2.5x less time for the first write. Afterwards v has n
+// elements: zeros in a new block, or what a reused column held — callers write every element.
+// Elsewhere (another OS, small columns, a column that already has the capacity) it is exactly
+// resize.
 
 #include <cstddef>
 #include <cstdint>
