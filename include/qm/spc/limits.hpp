@@ -694,10 +694,13 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
     auto not_whole = [&](v2d x) { return ~((x >= two52) | (((x + two52) - two52) == x)); };
     v2i bad = {0, 0};
+    const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        prefetch_ahead(y + i, 256);
-        if constexpr (Ratio) prefetch_ahead(d + i, 256);
+        if (far) {
+            prefetch_ahead(y + i, 256);
+            if constexpr (Ratio) prefetch_ahead(d + i, 256);
+        }
         const v2d v = load2(y + i);
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
