@@ -1228,12 +1228,16 @@ TEST(Median, SelectKthAndMedianOfMatchNthElement) {
         const std::size_t h = kept.size() / 2;
         const double want = kept.size() % 2 ? kth(h) : (kth(h - 1) + kth(h)) / 2;  // exact: quarters
         ASSERT_EQ(got, want) << "iteration " << iter << " n " << n;
-        // select_kth on its own, every k of a random length up to 40
-        if (kept.size() <= 40) {
-            for (std::size_t k = 0; k < kept.size(); ++k) {
-                std::vector<double> a = kept, t(kept.size());
-                ASSERT_EQ(L::select_kth(a.data(), t.data(), a.size(), k), kth(k)) << "k " << k;
-            }
+        // select_kth on its own, every k (and with `below`, the (k-1)-th too) of a random length up
+        // to 40, and a few k of longer ones
+        for (std::size_t k = 0; k < kept.size(); k += kept.size() <= 40 ? 1 : 1 + rng() % 17) {
+            std::vector<double> a = kept, t(kept.size());
+            ASSERT_EQ(L::select_kth(a.data(), t.data(), a.size(), k), kth(k)) << "k " << k;
+            if (k == 0) continue;
+            std::vector<double> b = kept, u(kept.size());
+            double below = 0;
+            ASSERT_EQ(L::select_kth(b.data(), u.data(), b.size(), k, &below), kth(k)) << "k " << k;
+            ASSERT_EQ(below, kth(k - 1)) << "k " << k << " of " << kept.size();
         }
     }
 }

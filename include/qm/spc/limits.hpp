@@ -376,10 +376,12 @@ struct Buffer {
 /// buffer (every value is written to both ends; only the cursor of its side moves), so that the
 /// cost does not depend on how the comparisons fall — std::nth_element mispredicts about every
 /// other one. Degenerate pivots (more rounds than any input needs in practice) hand over to
-/// std::nth_element.
-inline double select_kth(double* a, double* t, std::size_t n, std::size_t k) noexcept {
+/// std::nth_element. With `below` (k >= 1), also the (k−1)-th smallest: the largest value left
+/// behind below the final range, or of the final range below the k-th — no second pass.
+inline double select_kth(double* a, double* t, std::size_t n, std::size_t k, double* below = nullptr) noexcept {
     double* base[2] = {a, t};
-    int cur = 0;  // a lies in base[cur]
+    int cur = 0;              // a lies in base[cur]
+    double left_max = -inf;   // the largest value left behind below the range still searched
     for (unsigned round = 0; n > 16; ++round) {
         if (round == 64) break;
         const double x = a[0], y = a[n / 2], z = a[n - 1];
@@ -400,14 +402,26 @@ inline double select_kth(double* a, double* t, std::size_t n, std::size_t k) noe
             a = out;
             n = static_cast<std::size_t>(lo);
         } else if (kk > hi) {
+            left_max = p;  // what is left behind is at most p, and p itself is among it
             a = out + hi + 1;
             k -= static_cast<std::size_t>(hi + 1);
             n -= static_cast<std::size_t>(hi + 1);
         } else {
+            if (below != nullptr) {
+                double m = kk > lo ? p : left_max;  // another p comes before, or the largest below p
+                if (kk == lo)
+                    for (std::ptrdiff_t i = 0; i < lo; ++i) m = std::max(m, out[i]);
+                *below = m;
+            }
             return p;
         }
     }
     std::nth_element(a, a + k, a + n);
+    if (below != nullptr) {
+        double m = left_max;
+        for (std::size_t i = 0; i < k; ++i) m = std::max(m, a[i]);
+        *below = m;
+    }
     return a[k];
 }
 
@@ -478,28 +492,9 @@ inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& coun
             if (hv != 0 && lv != 0) return c % 2 == 1 ? hv : mean2(lv, hv);
         }
     }
-    const double hi = select_kth(a, a + n, c, h);
-    double lo = hi;
-    if (c % 2 == 0) {  // the (h−1)-th value: the largest below hi when h values are below it, else hi
-        // four independent chains (a max has several cycles of latency), no branch on the data
-        std::size_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        double m0 = -inf, m1 = -inf, m2 = -inf, m3 = -inf;
-        auto step = [&](std::size_t i, std::size_t& b, double& mx) {
-            const double x = value(i);
-            const bool under = keep(i) & (x < hi);
-            b += under;
-            mx = std::max(mx, under ? x : -inf);
-        };
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            step(i, b0, m0);
-            step(i + 1, b1, m1);
-            step(i + 2, b2, m2);
-            step(i + 3, b3, m3);
-        }
-        for (; i < n; ++i) step(i, b0, m0);
-        if (b0 + b1 + b2 + b3 == h) lo = std::max(std::max(m0, m1), std::max(m2, m3));
-    }
+    double lo = 0;  // the (h−1)-th value, for an even count
+    const double hi = select_kth(a, a + n, c, h, c % 2 == 0 ? &lo : nullptr);
+    if (c % 2 == 1) lo = hi;
     if (hi != 0 && lo != 0) return c % 2 == 1 ? hi : mean2(lo, hi);
     // a zero in the middle: exactly as before
     std::vector<double> buf;
