@@ -29,6 +29,7 @@
 #include <qm/assurance/assurance.hpp>
 
 #include "test_csv.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -42,21 +43,7 @@ using qm_test::Csv;
 /// tests/reference/assurance/`name`.
 Csv read_table(const std::string& name) { return qm_test::read_reference("assurance/" + name); }
 
-template <class F>
-std::string expect_invalid(F&& f, const std::string& needle) {
-    try {
-        f();
-    } catch (const qm::invalid_argument& e) {
-        const std::string what = e.what();
-        EXPECT_NE(what.find(needle), std::string::npos) << "message: " << what << "\nexpected to contain: " << needle;
-        return what;
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "wrong exception type, message: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "no exception thrown; expected one naming " << needle;
-    return {};
-}
+using qm_test::expect_invalid;
 
 void expect_rel(double got, double want, double rtol, const std::string& what) {
     if (std::isnan(want)) {

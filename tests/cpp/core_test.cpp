@@ -20,26 +20,13 @@
 
 #include <qm/qm.hpp>
 
+#include "test_support.hpp"
+
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
-/// Runs `f`, expects a qm::invalid_argument whose message contains `needle`; returns the message.
-template <class F>
-std::string expect_invalid(F&& f, const std::string& needle) {
-    try {
-        f();
-    } catch (const qm::invalid_argument& e) {
-        const std::string what = e.what();
-        EXPECT_NE(what.find(needle), std::string::npos) << "message: " << what << "\nexpected to contain: " << needle;
-        return what;
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "wrong exception type, message: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "no exception thrown; expected one naming " << needle;
-    return {};
-}
+using qm_test::expect_invalid;
 
 /// Plain left-to-right summation, the way a naive kernel would do it (for contrast only).
 double naive_mean(const std::vector<double>& x) {

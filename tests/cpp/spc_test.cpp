@@ -28,6 +28,7 @@
 #include <qm/qm.hpp>
 
 #include "test_csv.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -93,24 +94,7 @@ std::vector<std::string> types_with(std::size_t n, const char* fill, std::size_t
     return out;
 }
 
-/// Runs `f`, expects qm::invalid_argument whose message contains `needle`; returns the message.
-template <class F>
-std::string expect_invalid(F&& f, const std::string& needle) {
-    std::string what;
-    EXPECT_THROW(
-        {
-            try {
-                f();
-            } catch (const qm::invalid_argument& e) {
-                what = e.what();
-                throw;
-            }
-        },
-        qm::invalid_argument)
-        << "expected an error naming " << needle;
-    EXPECT_NE(what.find(needle), std::string::npos) << "message: " << what << "\nexpected to contain: " << needle;
-    return what;
-}
+using qm_test::expect_invalid;
 
 XmrOptions fixed12() {
     XmrOptions o;
