@@ -114,7 +114,7 @@ struct OutcomeEvaluation {
     std::span<const OutcomeEvaluation> baseline;
 };
 
-class BernoulliCusumMonitor {
+class BernoulliCusumMonitor : public Persistent<BernoulliCusumMonitor, MonitorKind::bernoulli_cusum> {
 public:
     BernoulliCusumMonitor() : BernoulliCusumMonitor(BernoulliCusumOptions{.target = 0.05}) {}
     explicit BernoulliCusumMonitor(const BernoulliCusumOptions& options);
@@ -127,18 +127,6 @@ public:
     const BernoulliCusumOptions& options() const noexcept { return o_; }
     std::uint64_t size() const noexcept { return index_; }
 
-    std::string save() const { return save_binary(MonitorKind::bernoulli_cusum, *this); }
-    static BernoulliCusumMonitor restore(std::string_view bytes) {
-        BernoulliCusumMonitor m;
-        load_binary(MonitorKind::bernoulli_cusum, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::bernoulli_cusum, *this); }
-    static BernoulliCusumMonitor from_json(std::string_view text) {
-        BernoulliCusumMonitor m;
-        load_json(MonitorKind::bernoulli_cusum, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);

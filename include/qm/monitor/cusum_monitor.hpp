@@ -155,7 +155,7 @@ inline spc::InControlEstimate estimate_held(const HeldPoints& h, double target, 
 
 }  // namespace detail
 
-class CusumMonitor {
+class CusumMonitor : public Persistent<CusumMonitor, MonitorKind::cusum> {
 public:
     CusumMonitor() : CusumMonitor(CusumMonitorOptions{.cusum = {.fix_after = 12}}) {}
     explicit CusumMonitor(const CusumMonitorOptions& options);
@@ -172,18 +172,6 @@ public:
     std::uint64_t size() const noexcept { return index_; }
     std::int64_t last_day() const noexcept { return clock_.last(); }
 
-    std::string save() const { return save_binary(MonitorKind::cusum, *this); }
-    static CusumMonitor restore(std::string_view bytes) {
-        CusumMonitor m;
-        load_binary(MonitorKind::cusum, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::cusum, *this); }
-    static CusumMonitor from_json(std::string_view text) {
-        CusumMonitor m;
-        load_json(MonitorKind::cusum, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);

@@ -62,7 +62,7 @@ struct EwmaEvaluation {
     std::span<const EwmaEvaluation> baseline;
 };
 
-class EwmaMonitor {
+class EwmaMonitor : public Persistent<EwmaMonitor, MonitorKind::ewma> {
 public:
     EwmaMonitor() : EwmaMonitor(EwmaMonitorOptions{.ewma = {.fix_after = 12}}) {}
     explicit EwmaMonitor(const EwmaMonitorOptions& options);
@@ -79,18 +79,6 @@ public:
     std::uint64_t size() const noexcept { return index_; }
     std::int64_t last_day() const noexcept { return clock_.last(); }
 
-    std::string save() const { return save_binary(MonitorKind::ewma, *this); }
-    static EwmaMonitor restore(std::string_view bytes) {
-        EwmaMonitor m;
-        load_binary(MonitorKind::ewma, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::ewma, *this); }
-    static EwmaMonitor from_json(std::string_view text) {
-        EwmaMonitor m;
-        load_json(MonitorKind::ewma, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);

@@ -104,7 +104,7 @@ struct RiskEvaluation {
     std::span<const Signal> signals;
 };
 
-class RiskAdjustedCusumMonitor {
+class RiskAdjustedCusumMonitor : public Persistent<RiskAdjustedCusumMonitor, MonitorKind::risk_adjusted_cusum> {
 public:
     RiskAdjustedCusumMonitor() : RiskAdjustedCusumMonitor(RiskAdjustedCusumOptions{}) {}
     explicit RiskAdjustedCusumMonitor(const RiskAdjustedCusumOptions& options);
@@ -115,18 +115,6 @@ public:
     const RiskAdjustedCusumOptions& options() const noexcept { return o_; }
     std::uint64_t size() const noexcept { return index_; }
 
-    std::string save() const { return save_binary(MonitorKind::risk_adjusted_cusum, *this); }
-    static RiskAdjustedCusumMonitor restore(std::string_view bytes) {
-        RiskAdjustedCusumMonitor m;
-        load_binary(MonitorKind::risk_adjusted_cusum, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::risk_adjusted_cusum, *this); }
-    static RiskAdjustedCusumMonitor from_json(std::string_view text) {
-        RiskAdjustedCusumMonitor m;
-        load_json(MonitorKind::risk_adjusted_cusum, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);

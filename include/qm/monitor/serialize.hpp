@@ -102,6 +102,24 @@ std::string save_json(MonitorKind kind, const T& object);
 template <class T>
 void load_json(MonitorKind kind, std::string_view json, T& object);
 
+/// save / restore / to_json / from_json for a monitor class M of kind K (CRTP base): M has a
+/// default constructor, visit(Ar&) and validate_state(), which the functions above use.
+template <class M, MonitorKind K>
+struct Persistent {
+    std::string save() const { return save_binary(K, static_cast<const M&>(*this)); }
+    static M restore(std::string_view bytes) {
+        M m;
+        load_binary(K, bytes, m);
+        return m;
+    }
+    std::string to_json() const { return save_json(K, static_cast<const M&>(*this)); }
+    static M from_json(std::string_view text) {
+        M m;
+        load_json(K, text, m);
+        return m;
+    }
+};
+
 // ============================================================================================
 // Implementation
 // ============================================================================================

@@ -137,7 +137,7 @@ struct ShewhartEvaluation {
     std::span<const PointUpdate> updates;
 };
 
-class ShewhartMonitor {
+class ShewhartMonitor : public Persistent<ShewhartMonitor, MonitorKind::shewhart> {
 public:
     ShewhartMonitor() : ShewhartMonitor(ShewhartOptions{.fix_after = 12}) {}
     explicit ShewhartMonitor(const ShewhartOptions& options);
@@ -163,18 +163,6 @@ public:
     spc::RunsAnalysis runs_analysis() const { return stream_.runs(); }
     std::int64_t last_day() const noexcept { return clock_.last(); }
 
-    std::string save() const { return save_binary(MonitorKind::shewhart, *this); }
-    static ShewhartMonitor restore(std::string_view bytes) {
-        ShewhartMonitor m;
-        load_binary(MonitorKind::shewhart, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::shewhart, *this); }
-    static ShewhartMonitor from_json(std::string_view text) {
-        ShewhartMonitor m;
-        load_json(MonitorKind::shewhart, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);

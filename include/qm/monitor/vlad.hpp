@@ -111,7 +111,7 @@ struct VladEvaluation {
     std::span<const Signal> signals;
 };
 
-class VladMonitor {
+class VladMonitor : public Persistent<VladMonitor, MonitorKind::vlad> {
 public:
     VladMonitor() : VladMonitor(VladOptions{}) {}
     explicit VladMonitor(const VladOptions& options);
@@ -123,18 +123,6 @@ public:
     const VladOptions& options() const noexcept { return o_; }
     std::uint64_t size() const noexcept { return index_; }
 
-    std::string save() const { return save_binary(MonitorKind::vlad, *this); }
-    static VladMonitor restore(std::string_view bytes) {
-        VladMonitor m;
-        load_binary(MonitorKind::vlad, bytes, m);
-        return m;
-    }
-    std::string to_json() const { return save_json(MonitorKind::vlad, *this); }
-    static VladMonitor from_json(std::string_view text) {
-        VladMonitor m;
-        load_json(MonitorKind::vlad, text, m);
-        return m;
-    }
 
     template <class Ar>
     void visit(Ar& ar);
