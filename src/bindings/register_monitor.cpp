@@ -197,6 +197,34 @@ struct ReplayColumns {
     }
 };
 
+/// The push loop of the monitors that hold a baseline and evaluate it once learned (CUSUM, EWMA,
+/// Bernoulli CUSUM): push(i) pushes row i; put(k, e) writes the chart's own columns of row k from
+/// an evaluation — of the push, or of a baseline point evaluated by it; the common columns follow.
+template <class Monitor, class Push, class Put>
+void replay_with_baseline(Monitor& self, std::size_t n, ReplayColumns& c, Push push, Put put) {
+    py::gil_scoped_release release;
+    const std::uint64_t base = self.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto ev = push(i);
+        put(i, ev);
+        for (const auto& b : ev.baseline) {  // the baseline, evaluated now
+            if (b.index < base) continue;
+            const auto k = static_cast<std::size_t>(b.index - base);
+            put(k, b);
+            c.learning[k] = 0;
+        }
+        if constexpr (requires { ev.point.flags; })
+            c.flags_at_push[i] = c.flags[i] = ev.point.flags;
+        else
+            c.flags_at_push[i] = c.flags[i] = ev.flags;
+        c.point_type[i] = ev.point_type;
+        c.learning[i] = ev.learning;
+        c.alarm[i] = ev.alarm;
+        c.signals(i, ev.signals, base);
+        c.updates(ev.updates, base);
+    }
+}
+
 std::size_t replay_length(std::span<const double> values, std::span<const std::int64_t> days,
                           std::span<const double> second, const char* second_name) {
     const std::size_t n = values.size();
@@ -468,32 +496,17 @@ void register_monitor(py::module_& m) {
                 const std::size_t n = replay_length(values, days, sizes, "size");
                 ReplayColumns c(n);
                 std::vector<double> up(n), lo(n), di(n);
-                {
-                    py::gil_scoped_release release;
-                    const std::uint64_t base = self.size();
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const auto ev = self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
-                        c.statistic[i] = ev.point.upper - ev.point.lower;
-                        up[i] = ev.upper_sum;
-                        lo[i] = ev.lower_sum;
-                        di[i] = ev.decision_interval;
-                        for (const auto& b : ev.baseline) {  // the baseline, evaluated now
-                            if (b.index < base) continue;
-                            const auto k = static_cast<std::size_t>(b.index - base);
-                            c.statistic[k] = b.point.upper - b.point.lower;
-                            up[k] = b.upper_sum;
-                            lo[k] = b.lower_sum;
-                            di[k] = b.decision_interval;
-                            c.learning[k] = 0;
-                        }
-                        c.flags_at_push[i] = c.flags[i] = ev.point.flags;
-                        c.point_type[i] = ev.point_type;
-                        c.learning[i] = ev.learning;
-                        c.alarm[i] = ev.alarm;
-                        c.signals(i, ev.signals, base);
-                        c.updates(ev.updates, base);
-                    }
-                }
+                replay_with_baseline(
+                    self, n, c,
+                    [&](std::size_t i) {
+                        return self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
+                    },
+                    [&](std::size_t k, const CusumEvaluation& e) {
+                        c.statistic[k] = e.point.upper - e.point.lower;
+                        up[k] = e.upper_sum;
+                        lo[k] = e.lower_sum;
+                        di[k] = e.decision_interval;
+                    });
                 py::dict d;
                 c.to(d, false);
                 d["upper"] = to_numpy(std::move(up));
@@ -567,32 +580,17 @@ void register_monitor(py::module_& m) {
                 const std::size_t n = replay_length(values, days, sizes, "size");
                 ReplayColumns c(n);
                 std::vector<double> centre(n), lo(n), up(n);
-                {
-                    py::gil_scoped_release release;
-                    const std::uint64_t base = self.size();
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const auto ev = self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
-                        c.statistic[i] = ev.point.statistic;
-                        centre[i] = ev.centre;
-                        lo[i] = ev.point.lower;
-                        up[i] = ev.point.upper;
-                        for (const auto& b : ev.baseline) {
-                            if (b.index < base) continue;
-                            const auto k = static_cast<std::size_t>(b.index - base);
-                            c.statistic[k] = b.point.statistic;
-                            centre[k] = b.centre;
-                            lo[k] = b.point.lower;
-                            up[k] = b.point.upper;
-                            c.learning[k] = 0;
-                        }
-                        c.flags_at_push[i] = c.flags[i] = ev.point.flags;
-                        c.point_type[i] = ev.point_type;
-                        c.learning[i] = ev.learning;
-                        c.alarm[i] = ev.alarm;
-                        c.signals(i, ev.signals, base);
-                        c.updates(ev.updates, base);
-                    }
-                }
+                replay_with_baseline(
+                    self, n, c,
+                    [&](std::size_t i) {
+                        return self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
+                    },
+                    [&](std::size_t k, const EwmaEvaluation& e) {
+                        c.statistic[k] = e.point.statistic;
+                        centre[k] = e.centre;
+                        lo[k] = e.point.lower;
+                        up[k] = e.point.upper;
+                    });
                 py::dict d;
                 c.to(d, false);
                 d["centre"] = to_numpy(std::move(centre));
@@ -656,29 +654,13 @@ void register_monitor(py::module_& m) {
                 const std::size_t n = replay_length(values, days, {}, "");
                 ReplayColumns c(n);
                 std::vector<double> up(n), lo(n);
-                {
-                    py::gil_scoped_release release;
-                    const std::uint64_t base = self.size();
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const auto ev = self.push(values[i], days.empty() ? no_day : days[i]);
-                        c.statistic[i] = values[i];
-                        up[i] = ev.upper;
-                        lo[i] = ev.lower;
-                        for (const auto& b : ev.baseline) {
-                            if (b.index < base) continue;
-                            const auto k = static_cast<std::size_t>(b.index - base);
-                            up[k] = b.upper;
-                            lo[k] = b.lower;
-                            c.learning[k] = 0;
-                        }
-                        c.flags_at_push[i] = c.flags[i] = ev.flags;
-                        c.point_type[i] = ev.point_type;
-                        c.learning[i] = ev.learning;
-                        c.alarm[i] = ev.alarm;
-                        c.signals(i, ev.signals, base);
-                        c.updates(ev.updates, base);
-                    }
-                }
+                replay_with_baseline(
+                    self, n, c, [&](std::size_t i) { return self.push(values[i], days.empty() ? no_day : days[i]); },
+                    [&](std::size_t k, const OutcomeEvaluation& e) {
+                        c.statistic[k] = values[k];
+                        up[k] = e.upper;
+                        lo[k] = e.lower;
+                    });
                 py::dict d;
                 c.to(d, false);
                 d["upper"] = to_numpy(std::move(up));
