@@ -73,13 +73,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
-#include <functional>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <boost/math/special_functions/gamma.hpp>
@@ -87,6 +84,7 @@
 #include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
 #include <qm/core/groups.hpp>
+#include <qm/core/parallel.hpp>
 #include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
 
@@ -452,27 +450,24 @@ inline void validate_time_weighted(const TimeWeightedInput& in, const InControlN
 template <class Kernel>
 void run_time_weighted(const TimeWeightedInput& in, std::size_t fix_after, SigmaMethod method, unsigned threads,
                        const InControlNames& nm, TimeWeightedGroups& cols, Kernel kernel) {
-    const std::size_t n = in.values.size(), G = in.offsets.size() - 1;
+    const std::size_t G = in.offsets.size() - 1;
     for (auto* v : {&cols.target, &cols.sigma}) v->resize(G);
     for (auto* v : {&cols.n_baseline, &cols.baseline_end, &cols.first_signal}) v->resize(G);
     cols.target_estimated.resize(G);
     cols.sigma_estimated.resize(G);
     const double nan = std::numeric_limits<double>::quiet_NaN();
 
-    auto run_groups = [&](std::size_t g0, std::size_t g1, std::exception_ptr& error) noexcept {
+    // Chunks are in group order and a chunk stops at its first error: for_each_group_chunk rethrows
+    // the lowest chunk's, which is the lowest failing group's.
+    for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) {
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t b = in.offsets[g], e = in.offsets[g + 1];
             const std::size_t be = fix_after == 0 ? e : std::min(e, b + fix_after);
-            InControlEstimate est;
-            try {
-                est = estimate_rows(in.values.data() + b, in.sizes.empty() ? nullptr : in.sizes.data() + b,
-                                    in.subgroup_sd.empty() ? nullptr : in.subgroup_sd.data() + b, be - b,
-                                    in.targets.empty() ? nan : in.targets[g], in.sigmas.empty() ? nan : in.sigmas[g],
-                                    method, nm, g);
-            } catch (...) {
-                error = std::current_exception();
-                return;
-            }
+            const InControlEstimate est =
+                estimate_rows(in.values.data() + b, in.sizes.empty() ? nullptr : in.sizes.data() + b,
+                              in.subgroup_sd.empty() ? nullptr : in.subgroup_sd.data() + b, be - b,
+                              in.targets.empty() ? nan : in.targets[g], in.sigmas.empty() ? nan : in.sigmas[g], method,
+                              nm, g);
             cols.target[g] = est.target;
             cols.sigma[g] = est.sigma;
             cols.n_baseline[g] = est.n_baseline;
@@ -481,31 +476,7 @@ void run_time_weighted(const TimeWeightedInput& in, std::size_t fix_after, Sigma
             cols.sigma_estimated[g] = est.sigma_estimated;
             cols.first_signal[g] = kernel(b, e, est);
         }
-    };
-
-    // Small inputs run on the calling thread: starting a thread costs more than ~50k points of work.
-    unsigned T = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
-    if (n < 50'000 || G < 2) T = 1;
-    T = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(T, G)));
-    std::vector<std::exception_ptr> errors(T);
-    if (T == 1) {
-        run_groups(0, G, errors[0]);
-    } else {
-        std::vector<std::size_t> cut(T + 1, G);
-        cut[0] = 0;
-        for (unsigned t = 1; t < T; ++t) {
-            const std::size_t want = n / T * t;
-            cut[t] = static_cast<std::size_t>(std::upper_bound(in.offsets.begin(), in.offsets.end() - 1, want) -
-                                              in.offsets.begin()) - 1;
-            cut[t] = std::max(cut[t], cut[t - 1]);
-        }
-        std::vector<std::jthread> pool;
-        pool.reserve(T - 1);
-        for (unsigned t = 1; t < T; ++t) pool.emplace_back(run_groups, cut[t], cut[t + 1], std::ref(errors[t]));
-        run_groups(cut[0], cut[1], errors[0]);
-    }
-    for (const auto& error : errors)  // chunks are in group order: the first error is the lowest group's
-        if (error) std::rethrow_exception(error);
+    });
 }
 
 /// Standard error of a row for the data-unit columns: σ/√n_i, or the last one for a row without a

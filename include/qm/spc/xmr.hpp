@@ -33,15 +33,15 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
+#include <qm/core/parallel.hpp>
 #include <qm/core/types.hpp>
 #include <qm/spc/options.hpp>
 #include <qm/spc/detail/xmr_kernel.hpp>
@@ -225,24 +225,12 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
     detail::validate_grouped(in);
     const std::size_t n = in.values.size(), G = in.offsets.size() - 1;
 
-    // Phase boundaries: merge the phase starts with the group offsets (starts on a group's first
-    // row are no-ops). Every phase is known before any work starts, so every output is sized
-    // once (every element of every column is then written) and each thread writes its own slices.
-    r.group_phase_offsets.resize(G + 1);
-    std::vector<std::size_t> begins;
-    begins.reserve(G + in.phase_starts.size());
-    std::size_t k = 0;
-    for (std::size_t g = 0; g < G; ++g) {
-        r.group_phase_offsets[g] = begins.size();
-        const std::size_t b = in.offsets[g], e = in.offsets[g + 1];
-        begins.push_back(b);
-        while (k < in.phase_starts.size() && in.phase_starts[k] < e) {
-            if (in.phase_starts[k] > b) begins.push_back(in.phase_starts[k]);
-            ++k;
-        }
-    }
-    r.group_phase_offsets[G] = begins.size();
-    const std::size_t P = begins.size();
+    // Every phase is known before any work starts (qm/core/parallel.hpp), so every output is sized
+    // once (every element of every column is then written) and each chunk writes its own slices.
+    PhaseLayout layout = phase_layout(in.offsets, in.phase_starts);
+    const std::vector<std::size_t>& begins = layout.begins;
+    const std::size_t P = layout.phases();
+    r.group_phase_offsets = std::move(layout.group_phase_offsets);
 
     qm::detail::size_column(r.flags, n);
     qm::detail::size_column(r.point_type, n);
@@ -257,10 +245,12 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
     r.assurance_icon.resize(G);
 
     const RuleOptions rule_options = o.rule_options();
-    // What the first pass saw of the values, per chunk of groups (one per thread): checked after
-    // the parallel part, and only then is an error looked for row by row.
-    std::vector<detail::NumberScan> seen;
-    auto run_groups = [&](std::size_t g0, std::size_t g1, detail::NumberScan& scan) noexcept {
+    // What the first pass saw of the values, summed over the chunks: checked after the parallel
+    // part, and only then is an error looked for row by row.
+    detail::NumberScan seen;
+    std::mutex seen_lock;
+    for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) noexcept {
+        detail::NumberScan scan;
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
             for (std::size_t p = p0; p < p1; ++p) {
@@ -299,42 +289,11 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
             const double target = in.targets.empty() ? std::numeric_limits<double>::quiet_NaN() : in.targets[g];
             r.assurance_icon[g] = assurance_icon(target, r.lower[p1 - 1], r.upper[p1 - 1], in.improvement);
         }
-    };
-
-    // Parallel over contiguous chunks of groups with about equal numbers of rows. Small inputs
-    // run on the calling thread: starting a thread costs more than ~50k points of work.
-    unsigned T = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
-    if (n < 50'000 || G < 2) T = 1;
-    T = static_cast<unsigned>(std::min<std::size_t>(T, G));
-    seen.resize(std::max(1u, T));
-    auto check_values = [&] {
-        detail::NumberScan all;
-        for (const auto& sc : seen) {
-            all.count += sc.count;
-            all.largest = std::max(all.largest, sc.largest);
-        }
-        detail::check_values(in.values, all);
-    };
-    if (T <= 1) {
-        run_groups(0, G, seen[0]);
-        check_values();
-        return;
-    }
-    std::vector<std::size_t> cut(T + 1, G);
-    cut[0] = 0;
-    for (unsigned t = 1; t < T; ++t) {
-        const std::size_t want = n / T * t;
-        cut[t] = static_cast<std::size_t>(std::upper_bound(in.offsets.begin(), in.offsets.end() - 1, want) -
-                                          in.offsets.begin()) - 1;
-        cut[t] = std::max(cut[t], cut[t - 1]);
-    }
-    {
-        std::vector<std::jthread> pool;
-        pool.reserve(T - 1);
-        for (unsigned t = 1; t < T; ++t) pool.emplace_back(run_groups, cut[t], cut[t + 1], std::ref(seen[t]));
-        run_groups(cut[0], cut[1], seen[0]);
-    }
-    check_values();
+        const std::lock_guard<std::mutex> hold(seen_lock);
+        seen.count += scan.count;
+        seen.largest = std::max(seen.largest, scan.largest);
+    });
+    detail::check_values(in.values, seen);
 }
 
 }  // namespace qm::spc
