@@ -63,6 +63,24 @@ def numeric_values(s: pd.Series, argument: str) -> np.ndarray:
     return np.ascontiguousarray(vals)
 
 
+def denominators(df: pd.DataFrame, denominator: Optional[str], chart: str, needed: bool) -> Optional[np.ndarray]:
+    """The denominator column as float64 (NaN for missing) when the chart takes one (`needed`);
+    an error when it is missing, non-numeric, or given to a chart that takes none."""
+    if not needed:
+        if denominator is not None:
+            raise ValueError(f"denominator: the {chart} chart takes no denominator")
+        return None
+    if denominator is None:
+        raise ValueError(f"denominator: the {chart} chart needs denominator= (the column of denominators)")
+    dcol = column(df, denominator, "denominator")
+    den = pd.to_numeric(dcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(den) & dcol.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"denominator: non-numeric value {dcol.iloc[i]!r} at row {dcol.index[i]!r}")
+    return den
+
+
 def date_days(s: pd.Series, argument: str) -> tuple[np.ndarray, pd.Series]:
     """Dates as int64 days since 1970-01-01 (the C++ boundary) and as datetime64 for output.
 

@@ -472,18 +472,7 @@ def spc(
     vals = inp.numeric_values(inp.column(df, value, "value"), "value")
     index = df.index
     n = len(vals)
-    den: Optional[np.ndarray] = None
-    if chart in RATIO_CHARTS:
-        if denominator is None:
-            raise ValueError(f"denominator: the {chart} chart needs denominator= (the column of denominators)")
-        dcol = inp.column(df, denominator, "denominator")
-        den = pd.to_numeric(dcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isnan(den) & dcol.notna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"denominator: non-numeric value {dcol.iloc[i]!r} at row {dcol.index[i]!r}")
-    elif denominator is not None:
-        raise ValueError(f"denominator: the {chart} chart takes no denominator")
+    den = inp.denominators(df, denominator, chart, chart in RATIO_CHARTS)
 
     days: Optional[np.ndarray] = None
     dt: Optional[pd.Series] = None

@@ -90,18 +90,7 @@ def _prepare(data: Any, value: Optional[str], date: Optional[str], group: Option
     df, value = inp.as_frame(data, value)
     vals = inp.numeric_values(inp.column(df, value, "value"), "value")
     n = len(vals)
-    den = None
-    if chart in RATIO_CHARTS:
-        if denominator is None:
-            raise ValueError(f"denominator: the {chart} chart needs denominator= (the column of denominators)")
-        dcol = inp.column(df, denominator, "denominator")
-        den = pd.to_numeric(dcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isnan(den) & dcol.notna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"denominator: non-numeric value {dcol.iloc[i]!r} at row {dcol.index[i]!r}")
-    elif denominator is not None:
-        raise ValueError(f"denominator: the {chart} chart takes no denominator")
+    den = inp.denominators(df, denominator, chart, chart in RATIO_CHARTS)
     days = dt = None
     if date is not None:
         days, dt = inp.date_days(inp.column(df, date, "date"), "date")
