@@ -192,6 +192,22 @@ private:
         limits_ = l;
         const_lines_ = l.lines();
     }
+    /// Drops the held baseline points (evaluated at the end of learning, or left at a new phase).
+    void clear_baseline() {
+        base_y_.clear();
+        base_d_.clear();
+        base_excl_.clear();
+        base_day_.clear();
+        running_ = RunningBaseline{};
+    }
+    /// A new phase from the next point, learning its limits or with limits given.
+    void start_phase(bool learning) {
+        stream_.reset();
+        phase_begin_ = index_;
+        have_prev_ = false;
+        learning_ = learning;
+        clear_baseline();
+    }
 };
 
 // ============================================================================================
@@ -504,26 +520,14 @@ inline void ShewhartMonitor::freeze(ShewhartEvaluation& ev) {
     ev.signals = signals_;
     ev.updates = updates_;
     learning_ = false;
-    base_y_.clear();
-    base_d_.clear();
-    base_excl_.clear();
-    base_day_.clear();
-    running_ = RunningBaseline{};
+    clear_baseline();
 }
 
 inline void ShewhartMonitor::rebase() {
     if (o_.fix_after == 0)
         fail_argument("fix_after", "rebase() without limits learns them from the first fix_after points: give the "
                                    "limits, or a monitor with fix_after >= 1");
-    stream_.reset();
-    phase_begin_ = index_;
-    have_prev_ = false;
-    learning_ = true;
-    base_y_.clear();
-    base_d_.clear();
-    base_excl_.clear();
-    base_day_.clear();
-    running_ = RunningBaseline{};
+    start_phase(true);
 }
 
 inline void ShewhartMonitor::rebase(const ChartLimits& l) {
@@ -531,15 +535,7 @@ inline void ShewhartMonitor::rebase(const ChartLimits& l) {
     if (l.chart != o_.chart)
         fail_argument("limits", "are for the " + std::string(spc::to_string(l.chart)) + " chart, the monitor is a " +
                                     std::string(spc::to_string(o_.chart)) + " chart");
-    stream_.reset();
-    phase_begin_ = index_;
-    have_prev_ = false;
-    learning_ = false;
-    base_y_.clear();
-    base_d_.clear();
-    base_excl_.clear();
-    base_day_.clear();
-    running_ = RunningBaseline{};
+    start_phase(false);
     set_limits(l);
 }
 
