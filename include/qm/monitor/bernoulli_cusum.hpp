@@ -283,20 +283,8 @@ inline OutcomeEvaluation BernoulliCusumMonitor::evaluate(std::uint64_t i, double
         lower_start_ = i;
         lower_start_day_ = day;
     }
-    if (pt.flags & 1u) {
-        const bool cont = (prev_flags_ & 1u) != 0;
-        signals_.push_back({i, upper_start_, upper_start_day_, day, 1, 1, cont});
-        ev.alarm |= !cont;
-    }
-    if (pt.flags & 2u) {
-        const bool cont = (prev_flags_ & 2u) != 0;
-        signals_.push_back({i, lower_start_, lower_start_day_, day, 2, -1, cont});
-        ev.alarm |= !cont;
-    }
-    ev.point_type = (pt.flags & 1u)   ? oriented_point_type(1, o_.improvement)
-                    : (pt.flags & 2u) ? oriented_point_type(-1, o_.improvement)
-                                      : PointType::common_cause;
-    prev_flags_ = pt.flags;
+    ev.alarm |= two_sided_signals(pt.flags, prev_flags_, i, day, {upper_start_, upper_start_day_},
+                                  {lower_start_, lower_start_day_}, o_.improvement, signals_, ev.point_type);
     return ev;
 }
 

@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <boost/accumulators/accumulators.hpp>
 #include <boost/accumulators/framework/accumulator_base.hpp>
@@ -92,6 +93,37 @@ constexpr PointType oriented_point_type(int direction, Improvement improvement) 
     const int d = static_cast<int>(improvement);
     if (d == 0) return direction > 0 ? PointType::special_cause_neutral_high : PointType::special_cause_neutral_low;
     return direction * d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern;
+}
+
+/// Where the pattern behind a side's signal began: its first point and that point's date.
+struct SignalStart {
+    std::uint64_t point = 0;
+    std::int64_t day = no_day;
+};
+
+/// The signals of a two-sided monitor (CUSUM, EWMA, Bernoulli and risk-adjusted CUSUM, VLAD) at
+/// point i dated `day`, from its flags f (bit 1: the upper / high side, direction +1; bit 2: the
+/// lower / low side, −1): each side that fires is appended to `signals`, continued when it fired
+/// at the previous point too (`prev`, which becomes f); `type` is the point type oriented by the
+/// improvement direction (the upper side first). Returns whether a side fired anew (an alarm).
+inline bool two_sided_signals(std::uint8_t f, std::uint8_t& prev, std::uint64_t i, std::int64_t day, SignalStart upper,
+                              SignalStart lower, Improvement improvement, std::vector<Signal>& signals, PointType& type) {
+    bool alarm = false;
+    if (f & 1u) {
+        const bool cont = (prev & 1u) != 0;
+        signals.push_back({i, upper.point, upper.day, day, 1, 1, cont});
+        alarm |= !cont;
+    }
+    if (f & 2u) {
+        const bool cont = (prev & 2u) != 0;
+        signals.push_back({i, lower.point, lower.day, day, 2, -1, cont});
+        alarm |= !cont;
+    }
+    type = (f & 1u)   ? oriented_point_type(1, improvement)
+           : (f & 2u) ? oriented_point_type(-1, improvement)
+                      : PointType::common_cause;
+    prev = f;
+    return alarm;
 }
 
 /// Dates (days since 1970-01-01) must increase strictly from one dated point to the next.

@@ -245,23 +245,10 @@ inline CusumEvaluation CusumMonitor::evaluate(std::uint64_t i, double x, double 
         lower_start_ = i;
         lower_start_day_ = day;
     }
-    const std::uint8_t f = ev.point.flags;
-    if (f & spc::signal::upper) {
-        const bool cont = (prev_flags_ & spc::signal::upper) != 0;
-        const std::uint64_t first = ev.point.upper_run > 0 ? upper_start_ : i;
-        signals_.push_back({i, first, ev.point.upper_run > 0 ? upper_start_day_ : day, day, spc::signal::upper, 1, cont});
-        ev.alarm |= !cont;
-    }
-    if (f & spc::signal::lower) {
-        const bool cont = (prev_flags_ & spc::signal::lower) != 0;
-        const std::uint64_t first = ev.point.lower_run > 0 ? lower_start_ : i;
-        signals_.push_back({i, first, ev.point.lower_run > 0 ? lower_start_day_ : day, day, spc::signal::lower, -1, cont});
-        ev.alarm |= !cont;
-    }
-    ev.point_type = (f & spc::signal::upper)   ? oriented_point_type(1, o_.improvement)
-                    : (f & spc::signal::lower) ? oriented_point_type(-1, o_.improvement)
-                                               : PointType::common_cause;
-    prev_flags_ = f;
+    // a sum that is not above zero starts at this point (a reset after a signal)
+    const SignalStart up = ev.point.upper_run > 0 ? SignalStart{upper_start_, upper_start_day_} : SignalStart{i, day};
+    const SignalStart down = ev.point.lower_run > 0 ? SignalStart{lower_start_, lower_start_day_} : SignalStart{i, day};
+    ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, up, down, o_.improvement, signals_, ev.point_type);
     return ev;
 }
 

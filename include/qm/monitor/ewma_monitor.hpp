@@ -134,21 +134,8 @@ inline EwmaEvaluation EwmaMonitor::evaluate(std::uint64_t i, double x, double n,
     ev.point = spc::ewma_update(s_, p_, x, n);
     ev.centre = p_.target;
     if (x != x) return ev;
-    const std::uint8_t f = ev.point.flags;
-    if (f & spc::signal::upper) {
-        const bool cont = (prev_flags_ & spc::signal::upper) != 0;
-        signals_.push_back({i, i, day, day, spc::signal::upper, 1, cont});
-        ev.alarm |= !cont;
-    }
-    if (f & spc::signal::lower) {
-        const bool cont = (prev_flags_ & spc::signal::lower) != 0;
-        signals_.push_back({i, i, day, day, spc::signal::lower, -1, cont});
-        ev.alarm |= !cont;
-    }
-    ev.point_type = (f & spc::signal::upper)   ? oriented_point_type(1, o_.improvement)
-                    : (f & spc::signal::lower) ? oriented_point_type(-1, o_.improvement)
-                                               : PointType::common_cause;
-    prev_flags_ = f;
+    ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, {i, day}, {i, day}, o_.improvement, signals_,
+                                  ev.point_type);  // an EWMA signal covers its own point
     return ev;
 }
 

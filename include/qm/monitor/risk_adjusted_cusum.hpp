@@ -251,21 +251,8 @@ inline RiskEvaluation RiskAdjustedCusumMonitor::push(double y, double p, std::in
             lower_start_ = i;
             lower_start_day_ = day;
         }
-        const std::uint8_t f = ev.point.flags;
-        if (f & 1u) {
-            const bool cont = (prev_flags_ & 1u) != 0;
-            signals_.push_back({i, upper_start_, upper_start_day_, day, 1, 1, cont});
-            ev.alarm |= !cont;
-        }
-        if (f & 2u) {
-            const bool cont = (prev_flags_ & 2u) != 0;
-            signals_.push_back({i, lower_start_, lower_start_day_, day, 2, -1, cont});
-            ev.alarm |= !cont;
-        }
-        ev.point_type = (f & 1u)   ? oriented_point_type(1, o_.improvement)
-                        : (f & 2u) ? oriented_point_type(-1, o_.improvement)
-                                   : PointType::common_cause;
-        prev_flags_ = f;
+        ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, {upper_start_, upper_start_day_},
+                                      {lower_start_, lower_start_day_}, o_.improvement, signals_, ev.point_type);
     }
     ev.signals = signals_;
     return ev;
