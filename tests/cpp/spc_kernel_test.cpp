@@ -59,7 +59,7 @@ TEST(SpcKernel, BitwiseEqualsReferenceOnRandomSeries) {
         Case c = random_case(rng);
         const std::size_t n = c.y.size();
         ASSERT_TRUE(detail::bitwise_supported(c.o));
-        const auto L = detail::xmr_limits(c.y.data(), n, c.o);
+        const auto L = detail::xmr_limits(c.y.data(), n, c.o, nullptr);
         // also use centre values that coincide with data points, to exercise "on the line"
         auto L2 = L;
         if (n > 3 && c.y[n / 2] == c.y[n / 2]) L2.centre = c.y[n / 2];
@@ -166,11 +166,68 @@ TEST(SpcKernel, FirstPassFastBlocksEqualTheMaskedDefinition) {
         if (pct(rng) < 10) y[rng() % n] = nan;
         if (pct(rng) < 10 && n > 65) y[64 + (rng() % 2)] = nan;
         if (pct(rng) < 3) y[rng() % n] = pct(rng) % 2 ? std::numeric_limits<double>::infinity() : -1e300;
-        const auto got = detail::xmr_first_pass(y.data(), n), want = masked_first_pass(y.data(), n);
+        std::vector<double> block_max(detail::xmr_block_count(n), -1.0);
+        const auto got = detail::xmr_first_pass(y.data(), n, block_max.data()), want = masked_first_pass(y.data(), n);
+        // each block's largest moving range (missing ones left out; 0 when all are missing)
+        for (std::size_t j0 = 1; j0 < got.covered; j0 += detail::xmr_block) {
+            double m = 0;
+            for (std::size_t j = j0; j < std::min(j0 + detail::xmr_block, got.covered); ++j) {
+                const double d = std::fabs(y[j] - y[j - 1]);
+                if (d == d) m = std::max(m, d);
+            }
+            ASSERT_TRUE(same_bits(block_max[(j0 - 1) / detail::xmr_block], m)) << "iteration " << iter << " block " << j0;
+        }
+        ASSERT_EQ(got.covered, n < 5 ? std::size_t{1} : 1 + (n - 1) / 4 * 4) << "iteration " << iter;
         for (auto [a, b] : {std::pair{got.sum_x.hi, want.sum_x.hi}, std::pair{got.sum_x.lo, want.sum_x.lo},
                             std::pair{got.sum_d.hi, want.sum_d.hi}, std::pair{got.sum_d.lo, want.sum_d.lo},
                             std::pair{got.n_x, want.n_x}, std::pair{got.n_d, want.n_d},
                             std::pair{got.max_x, want.max_x}, std::pair{got.max_d, want.max_d}})
             ASSERT_TRUE(same_bits(a, b)) << "iteration " << iter << " n " << n << ": " << a << " vs " << b;
     }
+}
+
+TEST(SpcKernel, ScreeningSubtractsOnlyTheBlocksThatReachTheThreshold) {
+    // The screened mean moving range from xmr_limits (with and without the block maxima) against
+    // its definition: the mean of the moving ranges strictly below 3.267 x the unscreened mean,
+    // missing ones left out — summed here in long double, one at a time.
+    std::mt19937_64 rng(77);
+    std::uniform_int_distribution<int> pct(0, 99);
+    std::normal_distribution<double> z(0.0, 1.0);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    XmrOptions o;  // screening on, 3.267
+    int screened_cases = 0;
+    for (int iter = 0; iter < 2000; ++iter) {
+        const std::size_t n = 2 + rng() % 500;
+        std::vector<double> y(n);
+        for (auto& v : y) v = pct(rng) < 3 ? nan : 50 + z(rng) * (pct(rng) < 4 ? 8.0 : 1.0);
+        if (pct(rng) < 5) std::fill(y.begin(), y.end(), 7.0);  // every moving range 0: all screened
+        long double s = 0;
+        double cnt = 0;
+        for (std::size_t j = 1; j < n; ++j) {
+            const double d = std::fabs(y[j] - y[j - 1]);
+            if (d == d) s += d, cnt += 1;
+        }
+        const double amr0 = static_cast<double>(s / cnt), thr = o.screen_multiplier * amr0;
+        long double s2 = 0;
+        std::size_t kept = 0;
+        for (std::size_t j = 1; j < n; ++j) {
+            const double d = std::fabs(y[j] - y[j - 1]);
+            if (d < thr) s2 += d, ++kept;
+        }
+        if (cnt == 0) continue;
+        std::vector<double> block_max(detail::xmr_block_count(n));
+        const auto with = detail::xmr_limits(y.data(), n, o, block_max.data());
+        const auto without = detail::xmr_limits(y.data(), n, o, nullptr);
+        ASSERT_EQ(with.n_mr, kept) << "iteration " << iter;
+        ASSERT_EQ(with.n_screened, static_cast<std::size_t>(cnt) - kept) << "iteration " << iter;
+        ASSERT_TRUE(same_bits(with.amr, without.amr)) << "iteration " << iter;
+        if (kept == 0) {
+            ASSERT_TRUE(std::isnan(with.amr)) << "iteration " << iter;
+        } else {
+            const double want = static_cast<double>(s2 / static_cast<long double>(kept));
+            ASSERT_NEAR(with.amr, want, 1e-14 * want) << "iteration " << iter;
+        }
+        screened_cases += kept < static_cast<std::size_t>(cnt);
+    }
+    EXPECT_GT(screened_cases, 1000);  // most cases do screen something out
 }

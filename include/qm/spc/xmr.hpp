@@ -34,7 +34,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -251,13 +253,21 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
     std::mutex seen_lock;
     for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) noexcept {
         detail::NumberScan scan;
+        // the largest moving range of each block of the baseline, for screening (xmr_limits.hpp);
+        // without the memory, screening reads the whole baseline again: the same result
+        std::unique_ptr<double[]> block_max;
+        std::size_t block_room = 0;
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t p0 = r.group_phase_offsets[g], p1 = r.group_phase_offsets[g + 1];
             for (std::size_t p = p0; p < p1; ++p) {
                 const std::size_t b = begins[p], e = p + 1 < p1 ? begins[p + 1] : in.offsets[g + 1];
                 const std::size_t be = o.fix_after == 0 ? e : std::min(e, b + o.fix_after);
                 const double* y = in.values.data() + b;
-                const auto L = detail::xmr_limits(y, be - b, o);
+                if (const std::size_t need = detail::xmr_block_count(be - b); need > block_room) {
+                    block_max.reset(new (std::nothrow) double[std::max(need, block_room * 2)]);
+                    block_room = block_max ? std::max(need, block_room * 2) : 0;
+                }
+                const auto L = detail::xmr_limits(y, be - b, o, block_room > 0 ? block_max.get() : nullptr);
                 scan.count += static_cast<double>(L.n_used);
                 scan.largest = std::max(scan.largest, L.largest);
                 if (be < e) {  // rows after a frozen baseline: not in the first pass

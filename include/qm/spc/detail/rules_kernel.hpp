@@ -32,6 +32,7 @@
 
 #include <qm/core/types.hpp>
 #include <qm/spc/rules.hpp>
+#include <qm/stats/detail/lanes.hpp>
 
 namespace qm::spc::detail {
 
@@ -562,6 +563,8 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
     using bits::later;
     using bits::earlier;
     using bits::pack8;
+    using stats::detail::v2d;
+    using stats::detail::v2i;
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     const RuleFlags R = o.rules;
     const bool r_out = R & rules::outside_limits, r_shift = R & rules::shift, r_trend = R & rules::trend,
@@ -654,32 +657,48 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
 
     alignas(64) double dcode[64];
     alignas(64) std::uint8_t code[64], code1[64], cq[64];
-    // byte code 0: 1 above, 2 below the centre, 4 beyond a limit, 8 beyond a 2σ line (Sided: 8
-    // above the upper, 16 below the lower 2σ line), 32 up, 64 down from the previous point.
-    // Each "beyond" is one OR of two compare masks, one AND and one add.
-    auto code0 = []<bool Sided>(double v, double p, double c, double U, double Lo, double U2, double L2) noexcept {
-        double r = 0x1p52 + (v > c ? 1.0 : 0.0) + (v < c ? 2.0 : 0.0) + (((v > U) | (v < Lo)) ? 4.0 : 0.0) +
-                   (v > p ? 32.0 : 0.0) + (v < p ? 64.0 : 0.0);
-        if constexpr (Sided)
-            r += (v > U2 ? 8.0 : 0.0) + (v < L2 ? 16.0 : 0.0);
-        else
-            r += ((v > U2) | (v < L2)) ? 8.0 : 0.0;
-        return r;
+    // byte code 0, one bit per comparison: 1 above, 2 below the centre, 4 above the upper limit,
+    // 8 above the upper, 16 below the lower 2σ line, 32 up, 64 down from the previous point, 128
+    // below the lower limit. "Beyond a limit" and "beyond a 2σ line" are ORs of two bits, taken
+    // when the planes are gathered. The scalar form (for the odd last point of a phase) holds the
+    // code as 2^52 + code in a double; the two-point form as two 64-bit integer lanes (a compare
+    // mask, an AND with the bit, an OR). Both have the code in the low byte.
+    auto code0 = [](double v, double p, double c, double U, double Lo, double U2, double L2) noexcept {
+        return 0x1p52 + (v > c ? 1.0 : 0.0) + (v < c ? 2.0 : 0.0) + (v > U ? 4.0 : 0.0) + (v > U2 ? 8.0 : 0.0) +
+               (v < L2 ? 16.0 : 0.0) + (v > p ? 32.0 : 0.0) + (v < p ? 64.0 : 0.0) + (v < Lo ? 128.0 : 0.0);
     };
-    auto codes0 = [&]<bool Sided>(const double* yy, const LinePointers& P, std::size_t m, double p0) noexcept {
+    auto code0v = [](v2d v, v2d p, v2d c, v2d U, v2d Lo, v2d U2, v2d L2) noexcept {
+        using namespace stats::detail;
+        const v2i r = or2(or2(bits2(less2(c, v), 1), bits2(less2(v, c), 2)),
+                          or2(bits2(less2(U, v), 4), bits2(less2(U2, v), 8)));
+        return or2(r, or2(or2(bits2(less2(v, L2), 16), bits2(less2(p, v), 32)),
+                          or2(bits2(less2(v, p), 64), bits2(less2(v, Lo), 128))));
+    };
+    auto codes0 = [&](const double* yy, const LinePointers& P, std::size_t m, double p0) noexcept {
+        using namespace stats::detail;
+        std::size_t k = 0;
         if constexpr (!Src::per_point) {
             const Lines& L = src.l;
-            const double c = L.centre, U = L.upper, Lo = L.lower, U2 = L.upper_2sigma, L2 = L.lower_2sigma;
-            dcode[0] = code0.template operator()<Sided>(yy[0], p0, c, U, Lo, U2, L2);
-            for (std::size_t k = 1; k < m; ++k)
-                dcode[k] = code0.template operator()<Sided>(yy[k], yy[k - 1], c, U, Lo, U2, L2);
+            const v2d c = splat2(L.centre), U = splat2(L.upper), Lo = splat2(L.lower), U2 = splat2(L.upper_2sigma),
+                      L2 = splat2(L.lower_2sigma);
+            if (m >= 2) {
+                store2(dcode, code0v(load2(yy), make2(p0, yy[0]), c, U, Lo, U2, L2));
+                for (k = 2; k + 2 <= m; k += 2) store2(dcode + k, code0v(load2(yy + k), load2(yy + k - 1), c, U, Lo, U2, L2));
+            }
+            if (k < m)
+                dcode[k] = code0(yy[k], k == 0 ? p0 : yy[k - 1], L.centre, L.upper, L.lower, L.upper_2sigma,
+                                 L.lower_2sigma);
         } else {
             const double *c = P.centre, *U = P.upper, *Lo = P.lower, *U2 = P.upper_2sigma, *L2 = P.lower_2sigma;
-            dcode[0] = code0.template operator()<Sided>(yy[0], p0, c[0], U[0], Lo[0], U2[0], L2[0]);
-            for (std::size_t k = 1; k < m; ++k)
-                dcode[k] = code0.template operator()<Sided>(yy[k], yy[k - 1], c[k], U[k], Lo[k], U2[k], L2[k]);
+            if (m >= 2) {
+                store2(dcode, code0v(load2(yy), make2(p0, yy[0]), load2(c), load2(U), load2(Lo), load2(U2), load2(L2)));
+                for (k = 2; k + 2 <= m; k += 2)
+                    store2(dcode + k, code0v(load2(yy + k), load2(yy + k - 1), load2(c + k), load2(U + k),
+                                             load2(Lo + k), load2(U2 + k), load2(L2 + k)));
+            }
+            if (k < m) dcode[k] = code0(yy[k], k == 0 ? p0 : yy[k - 1], c[k], U[k], Lo[k], U2[k], L2[k]);
         }
-        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        for (k = m; k < 64; ++k) dcode[k] = 0x1p52;
         bits::low_bytes(dcode, code);
     };
     // byte code 1: 1 above the upper, 2 below the lower 1σ line, 4 within them (inclusive), 8 not missing
@@ -688,45 +707,32 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                (v == v ? 8.0 : 0.0);
     };
     [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
+    const bool stream = n > 16384;         // larger than the caches close to the core
     for (std::size_t w = 0; w < words; ++w) {
         const std::size_t base = 64 * w, m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
+        if (stream)  // the word eight words on (see prefetch_ahead)
+            for (std::size_t k = 0; k < 64; k += 8) stats::detail::prefetch_ahead(yy + k, 512);
         const double p0 = base == 0 ? nan : yy[-1];
         LinePointers wl{};
         if constexpr (Src::per_point) wl = src.word(base, m, lbuf, need1 ? WordLines::all : WordLines::two_sigma);
         Word& nw = ws[w & 1];
         const Word& prev = ws[(w + 1) & 1];
         std::uint64_t above = 0, below = 0, out = 0, near = 0, hi2 = 0, lo2 = 0, up = 0, down = 0;
-        // two versions rather than a branch inside one loop: GCC would keep the accumulators in memory
-        if (!we23) {
-            codes0.template operator()<false>(yy, wl, m, p0);
-            for (unsigned g = 0; g < 8; ++g) {
-                std::uint64_t x;
-                std::memcpy(&x, code + 8 * g, 8);
-                const unsigned sh = 8 * g;
-                above |= pack8(x) << sh;
-                below |= pack8(x >> 1) << sh;
-                out |= pack8(x >> 2) << sh;
-                near |= pack8(x >> 3) << sh;
-                up |= pack8(x >> 5) << sh;
-                down |= pack8(x >> 6) << sh;
-            }
-        } else {
-            codes0.template operator()<true>(yy, wl, m, p0);
-            for (unsigned g = 0; g < 8; ++g) {
-                std::uint64_t x;
-                std::memcpy(&x, code + 8 * g, 8);
-                const unsigned sh = 8 * g;
-                above |= pack8(x) << sh;
-                below |= pack8(x >> 1) << sh;
-                out |= pack8(x >> 2) << sh;
-                hi2 |= pack8(x >> 3) << sh;
-                lo2 |= pack8(x >> 4) << sh;
-                up |= pack8(x >> 5) << sh;
-                down |= pack8(x >> 6) << sh;
-            }
-            near = hi2 | lo2;
+        codes0(yy, wl, m, p0);
+        for (unsigned g = 0; g < 8; ++g) {
+            std::uint64_t x;
+            std::memcpy(&x, code + 8 * g, 8);
+            const unsigned sh = 8 * g;
+            above |= pack8(x) << sh;
+            below |= pack8(x >> 1) << sh;
+            out |= pack8((x >> 2) | (x >> 7)) << sh;
+            hi2 |= pack8(x >> 3) << sh;
+            lo2 |= pack8(x >> 4) << sh;
+            up |= pack8(x >> 5) << sh;
+            down |= pack8(x >> 6) << sh;
         }
+        near = hi2 | lo2;
         nw.above = above;
         nw.below = below;
         nw.out = out;

@@ -19,20 +19,29 @@ struct PhaseLimits {
 };
 
 // ------------------------------------------------------------------------------------------
-// Limits in one pass over the baseline, plus a second only when screening removes something.
-// The values and the moving ranges are summed in double-double (TwoSum per element) in four
-// lanes of two-wide vectors, missing values masked out, so both means are the correctly
-// rounded quotients — as R's long-double mean() gives them — and a point that lies on the
-// mean is seen on it. The largest moving range is tracked too: when it is below the screening
-// threshold nothing is screened and the second pass is skipped (the result is the same).
+// Limits in one pass over the baseline. The values and the moving ranges are summed in
+// double-double (TwoSum per element) in four lanes of two-wide vectors, missing values masked
+// out, so both means are the correctly rounded quotients — as R's long-double mean() gives
+// them — and a point that lies on the mean is seen on it. The pass also keeps the largest moving
+// range of every 16 (block_max): screening then subtracts, from the double-double sum, the
+// moving ranges at or above the threshold, and reads again only the blocks whose largest one
+// reaches it (on normal noise about one block in seven) rather than the whole baseline.
 // ------------------------------------------------------------------------------------------
+
+inline constexpr std::size_t xmr_block = 16;
+
+/// Room xmr_first_pass needs for the largest moving range of each block of a baseline of n.
+constexpr std::size_t xmr_block_count(std::size_t n) noexcept { return n / xmr_block + 1; }
 
 struct FirstPass {
     stats::detail::DD sum_x, sum_d;
     double n_x = 0, n_d = 0, max_d = 0, max_x = 0;
+    std::size_t covered = 1;  ///< moving ranges 1 .. covered - 1 are in blocks; the rest are not
 };
 
-inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
+/// block_max (may be null): xmr_block_count(n) entries; entry b gets the largest moving range
+/// among 1 + 16b .. 16 + 16b (missing ones left out), for those below `covered`.
+inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_max) noexcept {
     using namespace stats::detail;
     FirstPass r;
     if (n == 0) return r;
@@ -40,6 +49,12 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
     v2d cx0 = splat2(0), cx1 = splat2(0), cd0 = splat2(0), cd1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
     v2d a0 = splat2(0), a1 = splat2(0);
     const v2d one = splat2(1.0);
+    auto keep_max = [block_max](std::size_t j, v2d b0, v2d b1) noexcept {
+        if (block_max != nullptr) {
+            const v2d b = max2(b0, b1);
+            block_max[(j - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
+        }
+    };
     std::size_t i = 1;
     // Blocks of up to 64 values. First without the missing-value masks (a third fewer
     // operations): a NaN or an infinity anywhere in the block makes its sums non-finite, and
@@ -49,18 +64,25 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
         const std::size_t stop = i + std::min<std::size_t>(64, (n - i) / 4 * 4);
         DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
         v2d tm0 = m0, tm1 = m1, ta0 = a0, ta1 = a1;
-        for (std::size_t j = i; j < stop; j += 4) {
-            prefetch_ahead(y + j, 256);
-            const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
-            const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
-            tx0.add(x0);
-            tx1.add(x1);
-            ta0 = max2(ta0, abs2(x0));
-            ta1 = max2(ta1, abs2(x1));
-            td0.add(d0);
-            td1.add(d1);
-            tm0 = max2(tm0, d0);
-            tm1 = max2(tm1, d1);
+        for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
+            const std::size_t e = std::min(j0 + xmr_block, stop);
+            v2d b0 = splat2(0), b1 = splat2(0);
+            for (std::size_t j = j0; j < e; j += 4) {
+                prefetch_ahead(y + j, 256);
+                const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
+                const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
+                tx0.add(x0);
+                tx1.add(x1);
+                ta0 = max2(ta0, abs2(x0));
+                ta1 = max2(ta1, abs2(x1));
+                td0.add(d0);
+                td1.add(d1);
+                b0 = max2(b0, d0);
+                b1 = max2(b1, d1);
+            }
+            keep_max(j0, b0, b1);
+            tm0 = max2(tm0, b0);
+            tm1 = max2(tm1, b1);
         }
         const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
         if (all2(is_number2(all - all))) {
@@ -71,26 +93,35 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
             i = stop;
             continue;
         }
-        for (; i < stop; i += 4) {
-            const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
-            const v2d d0 = abs2(x0 - load2(y + i - 1)), d1 = abs2(x1 - load2(y + i + 1));
-            const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
-            const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
-            sx0.add(kx0);
-            sx1.add(kx1);
-            a0 = max2(a0, abs2(kx0));
-            a1 = max2(a1, abs2(kx1));
-            const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
-            sd0.add(k0);
-            sd1.add(k1);
-            cx0 += keep2(ox0, one);
-            cx1 += keep2(ox1, one);
-            cd0 += keep2(od0, one);
-            cd1 += keep2(od1, one);
-            m0 = max2(m0, k0);
-            m1 = max2(m1, k1);
+        for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
+            const std::size_t e = std::min(j0 + xmr_block, stop);
+            v2d b0 = splat2(0), b1 = splat2(0);
+            for (std::size_t j = j0; j < e; j += 4) {
+                const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
+                const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
+                const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
+                const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
+                sx0.add(kx0);
+                sx1.add(kx1);
+                a0 = max2(a0, abs2(kx0));
+                a1 = max2(a1, abs2(kx1));
+                const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
+                sd0.add(k0);
+                sd1.add(k1);
+                cx0 += keep2(ox0, one);
+                cx1 += keep2(ox1, one);
+                cd0 += keep2(od0, one);
+                cd1 += keep2(od1, one);
+                b0 = max2(b0, k0);
+                b1 = max2(b1, k1);
+            }
+            keep_max(j0, b0, b1);
+            m0 = max2(m0, b0);
+            m1 = max2(m1, b1);
         }
+        i = stop;
     }
+    r.covered = i;
     for (const DD2* acc : {&sx0, &sx1})
         for (int k = 0; k < 2; ++k) r.sum_x.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
     for (const DD2* acc : {&sd0, &sd1})
@@ -121,49 +152,46 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n) noexcept {
     return r;
 }
 
-/// Second pass (screening): the double-double sum and number of moving ranges below `thr`.
-inline void xmr_screened_pass(const double* y, std::size_t n, double thr, stats::detail::DD& sum,
-                              double& count) noexcept {
-    using namespace stats::detail;
-    DD2 s0, s1;
-    v2d c0 = splat2(0), c1 = splat2(0);
-    const v2d one = splat2(1.0), t = splat2(thr);
-    std::size_t i = 1;
-    for (; i + 4 <= n; i += 4) {
-        prefetch_ahead(y + i, 256);
-        const v2d d0 = abs2(load2(y + i) - load2(y + i - 1)), d1 = abs2(load2(y + i + 2) - load2(y + i + 1));
-        const v2i k0 = less2(d0, t), k1 = less2(d1, t);  // false for NaN
-        s0.add(keep2(k0, d0));
-        s1.add(keep2(k1, d1));
-        c0 += keep2(k0, one);
-        c1 += keep2(k1, one);
-    }
-    sum = {};
-    count = 0;
-    for (const DD2* acc : {&s0, &s1})
-        for (int k = 0; k < 2; ++k) sum.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
-    for (int k = 0; k < 2; ++k) count += lane(c0, k) + lane(c1, k);
-    for (; i < n; ++i) {
-        const double d = std::fabs(y[i] - y[i - 1]);
-        if (d < thr) {
-            sum.add(d);
-            count += 1;
-        }
-    }
-}
-
-inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& o) noexcept {
+/// The limits of the baseline y[0 .. n). block_max: scratch of xmr_block_count(n) doubles, or
+/// null (screening then reads every block again; the result is the same).
+inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& o, double* block_max) noexcept {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    const FirstPass f = xmr_first_pass(y, n);
+    const FirstPass f = xmr_first_pass(y, n, block_max);
     const double mean = stats::detail::dd_div(f.sum_x, static_cast<std::size_t>(f.n_x));
     double amr = f.n_d > 0 ? stats::detail::dd_div(f.sum_d, static_cast<std::size_t>(f.n_d)) : nan;
     std::size_t n_mr = static_cast<std::size_t>(f.n_d), n_screened = 0;
     if (o.screen_moving_ranges && f.n_d > 0) {
         const double thr = o.screen_multiplier * amr;
         if (!(f.max_d < thr)) {  // something is screened out (or amr is 0: everything is)
-            stats::detail::DD sk;
-            double ck = 0;
-            xmr_screened_pass(y, n, thr, sk, ck);
+            // the sum of the moving ranges below thr: all of them less those at or above it
+            stats::detail::DD sk = f.sum_d;
+            double ck = f.n_d;
+            auto drop = [&](std::size_t j0, std::size_t j1) noexcept {
+                for (std::size_t j = j0; j < j1; ++j) {
+                    const double d = std::fabs(y[j] - y[j - 1]);
+                    if (d >= thr) {  // false for a missing one
+                        sk.add(-d);
+                        ck -= 1;
+                    }
+                }
+            };
+            // The blocks to read again are scattered: each is asked of the cache when found and
+            // read eight blocks later (a queue, so still in order), which on a long series keeps
+            // the reads from waiting on memory one block at a time.
+            constexpr std::size_t depth = 8;
+            std::size_t queue[depth], found = 0;
+            for (std::size_t j0 = 1; j0 < f.covered; j0 += xmr_block) {
+                if (block_max != nullptr && block_max[(j0 - 1) / xmr_block] < thr) continue;
+                for (std::size_t ahead : {0, 8, 16}) stats::detail::prefetch_ahead(y + j0 - 1, ahead);
+                std::size_t& slot = queue[found++ % depth];
+                if (found > depth) drop(slot, std::min(slot + xmr_block, f.covered));
+                slot = j0;
+            }
+            for (std::size_t k = found > depth ? found - depth : 0; k < found; ++k) {
+                const std::size_t j0 = queue[k % depth];
+                drop(j0, std::min(j0 + xmr_block, f.covered));
+            }
+            drop(f.covered, n);
             n_screened = n_mr - static_cast<std::size_t>(ck);
             n_mr = static_cast<std::size_t>(ck);
             amr = ck > 0 ? stats::detail::dd_div(sk, static_cast<std::size_t>(ck)) : nan;

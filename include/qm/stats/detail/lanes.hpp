@@ -48,6 +48,12 @@ inline double lane(v2d v, int k) noexcept { return v[k]; }
 inline v2i and2(v2i a, v2i b) noexcept { return a & b; }
 /// Both lanes of a comparison mask set.
 inline bool all2(v2i m) noexcept { return (m[0] & m[1]) != 0; }
+inline v2d make2(double a, double b) noexcept { return v2d{a, b}; }
+inline v2i or2(v2i a, v2i b) noexcept { return a | b; }
+/// `bit` in the lanes where the mask is set, 0 elsewhere.
+inline v2i bits2(v2i mask, std::int64_t bit) noexcept { return mask & v2i{bit, bit}; }
+/// The two 64-bit lanes at p (p need not be aligned).
+inline void store2(void* p, v2i x) noexcept { std::memcpy(p, &x, sizeof x); }
 #else
 struct v2d {
     double a[2];
@@ -69,6 +75,10 @@ inline v2d max2(v2d x, v2d y) noexcept { return {{x.a[0] > y.a[0] ? x.a[0] : y.a
 inline double lane(v2d v, int k) noexcept { return v.a[k]; }
 inline v2i and2(v2i x, v2i y) noexcept { return {{x.a[0] & y.a[0], x.a[1] & y.a[1]}}; }
 inline bool all2(v2i m) noexcept { return (m.a[0] & m.a[1]) != 0; }
+inline v2d make2(double a, double b) noexcept { return {{a, b}}; }
+inline v2i or2(v2i x, v2i y) noexcept { return {{x.a[0] | y.a[0], x.a[1] | y.a[1]}}; }
+inline v2i bits2(v2i m, std::int64_t bit) noexcept { return {{m.a[0] & bit, m.a[1] & bit}}; }
+inline void store2(void* p, v2i x) noexcept { std::memcpy(p, x.a, sizeof x.a); }
 #endif
 
 /// Double-double accumulation in two lanes (TwoSum per element).
