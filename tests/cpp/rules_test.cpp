@@ -188,6 +188,20 @@ void compare_kernels(const RandomCase& c, const Src& src, int iter, std::map<std
         if (f_ref[i] & W) ++seen[std::string("two_of_three ") + (c.o.two_of_three == TwoOfThree::mdc ? "mdc" : "we")];
         if ((f_ref[i] & (W | F)) && c.o.window_lines == WindowLines::last && c.per_point) ++seen["last lines"];
     }
+    // the outside-limits rule alone (the kernel the qicharts2, qcc and Shewhart presets run) ==
+    // the reference kernel with that rule only
+    RuleOptions only_outside = c.o;
+    only_outside.rules = rules::outside_limits;
+    std::vector<RuleFlags> f_oref(n, 0xFFFF), f_out(n, 0xFFFF);
+    std::vector<PointType> t_oref(n), t_out(n, PointType{7});
+    detail::rules_reference(c.y.data(), n, src, only_outside, f_oref.data());
+    detail::point_types_reference(c.y.data(), n, src, c.dir, f_oref.data(), t_oref.data());
+    detail::rules_outside_only(c.y.data(), n, src, c.dir, f_out.data(), t_out.data());
+    for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(int(f_oref[i]), int(f_out[i])) << "outside only, iteration " << iter << " point " << i << " of " << n;
+        ASSERT_EQ(int(t_oref[i]), int(t_out[i])) << "outside only, iteration " << iter << " point " << i << " of " << n;
+        seen["outside only"] += f_out[i] != 0;
+    }
     // the runs analysis: streaming pass == definition
     const std::uint8_t* ex = c.excluded.empty() ? nullptr : c.excluded.data();
     const RunsAnalysis a = detail::runs_analysis(c.y.data(), n, src, ex);
@@ -222,6 +236,7 @@ TEST(RulesKernel, BitwiseEqualsReferenceOnRandomSeries) {
     EXPECT_GT(seen["two_of_three we"], 500u);
     EXPECT_GT(seen["last lines"], 500u);
     EXPECT_GT(seen["runs signal"], 500u);
+    EXPECT_GT(seen["outside only"], 5000u);
 }
 
 TEST(RulesKernel, LongRulesUseTheReferenceKernel) {

@@ -870,16 +870,20 @@ RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const
     for (std::size_t base = 0; base < n; base += 64) {
         const std::size_t m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
-        // code: 1 above, 2 below the centre (as 2^52 + code in doubles: see bits::low_bytes)
+        // code: 1 above, 2 below the centre (integer compare masks, two points at a time)
+        using namespace stats::detail;
+        auto side2 = [](v2d v, v2d c) noexcept { return or2(bits2(less2(c, v), 1), bits2(less2(v, c), 2)); };
+        const std::size_t pairs = m / 2 * 2;
         if constexpr (!Src::per_point) {
-            const double c = src.l.centre;
-            for (std::size_t k = 0; k < m; ++k) dcode[k] = 0x1p52 + (yy[k] > c ? 1.0 : 0.0) + (yy[k] < c ? 2.0 : 0.0);
+            const v2d c = splat2(src.l.centre);
+            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, side2(load2(yy + k), c));
+            if (pairs < m) store2(dcode + pairs, side2(make2(yy[pairs], 0.0), c));
         } else {
             const double* c = src.word(base, m, lbuf, WordLines::centre).centre;
-            for (std::size_t k = 0; k < m; ++k)
-                dcode[k] = 0x1p52 + (yy[k] > c[k] ? 1.0 : 0.0) + (yy[k] < c[k] ? 2.0 : 0.0);
+            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, side2(load2(yy + k), load2(c + k)));
+            if (pairs < m) store2(dcode + pairs, side2(make2(yy[pairs], 0.0), make2(c[pairs], 0.0)));
         }
-        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0.0;
         bits::low_bytes(dcode, code);
         std::uint64_t A = bits::plane(code, 0), B = bits::plane(code, 1);
         if (excluded != nullptr) {
@@ -952,38 +956,55 @@ RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const
 template <class Src>
 void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvement dir, RuleFlags* flags,
                         PointType* pt) noexcept {
+    using stats::detail::v2d;
     const int d = static_cast<int>(dir);
     const PointType high = d == 0 ? PointType::special_cause_neutral_high
                                   : (d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern);
     const PointType low = d == 0 ? PointType::special_cause_neutral_low
                                  : (d > 0 ? PointType::special_cause_concern : PointType::special_cause_improvement);
-    // code 1: outside, 2: above the centre; as 2^52 + code in doubles, 64 points at a time
+    // code, one bit per comparison: 1 above the upper limit, 2 above the centre, 4 below the lower
+    // limit; as integer compare masks two points at a time (see rules_bitwise), 64 points a word
     alignas(64) double dcode[64];
     alignas(64) std::uint8_t code[64];
-    const PointType types[4] = {PointType::common_cause, low, PointType::common_cause, high};
+    const std::uint64_t ones = 0x0101010101010101ULL;
+    const std::uint64_t hi_type = static_cast<std::uint64_t>(high), lo_type = static_cast<std::uint64_t>(low);
     [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
+    auto code2 = [](v2d v, v2d c, v2d U, v2d L) noexcept {
+        using namespace stats::detail;
+        return or2(or2(bits2(less2(U, v), 1), bits2(less2(c, v), 2)), bits2(less2(v, L), 4));
+    };
     for (std::size_t base = 0; base < n; base += 64) {
-        const std::size_t m = n - base < 64 ? n - base : 64;
+        using namespace stats::detail;
+        const std::size_t m = n - base < 64 ? n - base : 64, pairs = m / 2 * 2;
         const double* yy = y + base;
         if constexpr (!Src::per_point) {
-            const double c = src.l.centre, U = src.l.upper, L = src.l.lower;
-            for (std::size_t k = 0; k < m; ++k) {
-                const double v = yy[k];
-                dcode[k] = 0x1p52 + ((v > U) | (v < L) ? 1.0 : 0.0) + (v > c ? 2.0 : 0.0);
-            }
+            const v2d c = splat2(src.l.centre), U = splat2(src.l.upper), L = splat2(src.l.lower);
+            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, code2(load2(yy + k), c, U, L));
+            if (pairs < m) store2(dcode + pairs, code2(make2(yy[pairs], 0.0), c, U, L));
         } else {
             const LinePointers wl = src.word(base, m, lbuf, WordLines::limits);
             const double *c = wl.centre, *U = wl.upper, *L = wl.lower;
-            for (std::size_t k = 0; k < m; ++k) {
-                const double v = yy[k];
-                dcode[k] = 0x1p52 + ((v > U[k]) | (v < L[k]) ? 1.0 : 0.0) + (v > c[k] ? 2.0 : 0.0);
-            }
+            for (std::size_t k = 0; k < pairs; k += 2)
+                store2(dcode + k, code2(load2(yy + k), load2(c + k), load2(U + k), load2(L + k)));
+            if (pairs < m)
+                store2(dcode + pairs, code2(make2(yy[pairs], 0.0), make2(c[pairs], 0.0), make2(U[pairs], 0.0),
+                                            make2(L[pairs], 0.0)));
         }
-        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0x1p52;
+        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0.0;  // code 0
         bits::low_bytes(dcode, code);
-        for (std::size_t k = 0; k < m; ++k) flags[base + k] = static_cast<RuleFlags>(code[k] & 1u);
-        if (pt)
-            for (std::size_t k = 0; k < m; ++k) pt[base + k] = types[code[k]];
+        // 8 points at a time: outside = bit 0 or bit 2; the type: outside and above the centre
+        // -> high, outside otherwise -> low (both at most 4, so no byte carries into the next)
+        alignas(16) std::uint8_t fb[64], tb[64];
+        for (unsigned g = 0; g < 8; ++g) {
+            std::uint64_t x;
+            std::memcpy(&x, code + 8 * g, 8);
+            const std::uint64_t out = (x | (x >> 2)) & ones, above = (x >> 1) & ones;
+            const std::uint64_t t = (out & above) * hi_type + (out & ~above) * lo_type;
+            std::memcpy(fb + 8 * g, &out, 8);
+            std::memcpy(tb + 8 * g, &t, 8);
+        }
+        for (std::size_t k = 0; k < m; ++k) flags[base + k] = fb[k];
+        if (pt) std::memcpy(pt + base, tb, m);
     }
 }
 
