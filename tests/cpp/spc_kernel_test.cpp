@@ -101,47 +101,39 @@ namespace {
 
 // The first pass of the XmR limits, one missing-value mask per element throughout: the
 // definition the fast path (blocks first tried without masks) must reproduce bit for bit.
-// Lanes as the kernel lays them out: element i (i >= 1, in the vector part) goes to lane
-// (i - 1) mod 4, a missing value adds +0.0 to its lane; lanes are merged in order, then row 0
-// and the tail one element at a time.
+// Lanes as the kernel lays them out: element i >= 1 of the vector part (i < covered, a multiple
+// of 4 elements) goes to lane (i - 1) mod 4; then the 0-3 elements after it to lanes 0, 1, 2 and
+// row 0's value to lane 3; a missing value adds +0.0 to its lane. The lanes are merged as
+// (0 + 2) + (1 + 3).
 detail::FirstPass masked_first_pass(const double* y, std::size_t n) {
     using qm::stats::detail::DD;
     detail::FirstPass r;
     if (n == 0) return r;
     DD lx[4], ld[4];
     double nx = 0, nd = 0, mx = 0, md = 0;
+    auto put = [&](std::size_t l, double x, double prev) {
+        const double d = std::fabs(x - prev);
+        const bool ox = x == x, od = d == d;
+        lx[l].add(ox ? x : 0.0);
+        ld[l].add(od ? d : 0.0);
+        nx += ox;
+        nd += od;
+        mx = std::max(mx, ox ? std::fabs(x) : 0.0);
+        md = std::max(md, od ? d : 0.0);
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     std::size_t i = 1;
     for (; i + 4 <= n; i += 4)
-        for (std::size_t l = 0; l < 4; ++l) {
-            const double x = y[i + l], d = std::fabs(x - y[i + l - 1]);
-            const bool ox = x == x, od = d == d;
-            lx[l].add(ox ? x : 0.0);
-            ld[l].add(od ? d : 0.0);
-            nx += ox;
-            nd += od;
-            mx = std::max(mx, ox ? std::fabs(x) : 0.0);
-            md = std::max(md, od ? d : 0.0);
-        }
-    for (const DD& a : lx) r.sum_x.add(a);
-    for (const DD& a : ld) r.sum_d.add(a);
-    r.n_x = nx, r.n_d = nd, r.max_x = mx, r.max_d = md;
-    auto scalar = [&](std::size_t j) {
-        const double x = y[j];
-        if (x == x) {
-            r.sum_x.add(x);
-            r.n_x += 1;
-            r.max_x = std::max(r.max_x, std::fabs(x));
-        }
-        if (j == 0) return;
-        const double d = std::fabs(x - y[j - 1]);
-        if (d == d) {
-            r.sum_d.add(d);
-            r.n_d += 1;
-            r.max_d = std::max(r.max_d, d);
-        }
+        for (std::size_t l = 0; l < 4; ++l) put(l, y[i + l], y[i + l - 1]);
+    for (std::size_t l = 0; i + l < n; ++l) put(l, y[i + l], y[i + l - 1]);
+    put(3, y[0], nan);
+    auto merge = [](DD a, DD b) {
+        a.add(b);
+        return a;
     };
-    scalar(0);
-    for (; i < n; ++i) scalar(i);
+    r.sum_x = merge(merge(lx[0], lx[2]), merge(lx[1], lx[3]));
+    r.sum_d = merge(merge(ld[0], ld[2]), merge(ld[1], ld[3]));
+    r.n_x = nx, r.n_d = nd, r.max_x = mx, r.max_d = md;
     return r;
 }
 

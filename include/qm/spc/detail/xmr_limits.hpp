@@ -122,33 +122,48 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         i = stop;
     }
     r.covered = i;
-    for (const DD2* acc : {&sx0, &sx1})
-        for (int k = 0; k < 2; ++k) r.sum_x.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
-    for (const DD2* acc : {&sd0, &sd1})
-        for (int k = 0; k < 2; ++k) r.sum_d.add(DD{lane(acc->hi, k), lane(acc->lo, k)});
+    // The last 0-3 values (lanes 0-2) and row 0 (lane 3 of the values; it has no moving range)
+    // in one masked step, from a padded copy, so that no value is added one at a time.
+    {
+        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+        double xs[4] = {nan, nan, nan, y[0]}, ps[4] = {nan, nan, nan, nan};
+        for (std::size_t k = 0; i + k < n; ++k) {
+            xs[k] = y[i + k];
+            ps[k] = y[i + k - 1];
+        }
+        const v2d x0 = load2(xs), x1 = load2(xs + 2);
+        const v2d d0 = abs2(x0 - load2(ps)), d1 = abs2(x1 - load2(ps + 2));
+        const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
+        const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1), k0 = keep2(od0, d0), k1 = keep2(od1, d1);
+        sx0.add(kx0);
+        sx1.add(kx1);
+        sd0.add(k0);
+        sd1.add(k1);
+        a0 = max2(a0, abs2(kx0));
+        a1 = max2(a1, abs2(kx1));
+        m0 = max2(m0, k0);
+        m1 = max2(m1, k1);
+        cx0 += keep2(ox0, one);
+        cx1 += keep2(ox1, one);
+        cd0 += keep2(od0, one);
+        cd1 += keep2(od1, one);
+    }
+    // the four lanes merged as a tree: lanes 0 + 2 and 1 + 3 side by side, then those two
+    auto merge = [](DD2 a, const DD2& b) noexcept {
+        a.add(b.hi);
+        a.lo += b.lo;
+        DD s{lane(a.hi, 0), lane(a.lo, 0)};
+        s.add(DD{lane(a.hi, 1), lane(a.lo, 1)});
+        return s;
+    };
+    r.sum_x = merge(sx0, sx1);
+    r.sum_d = merge(sd0, sd1);
     for (int k = 0; k < 2; ++k) {
         r.n_x += lane(cx0, k) + lane(cx1, k);
         r.n_d += lane(cd0, k) + lane(cd1, k);
         r.max_d = std::max({r.max_d, lane(m0, k), lane(m1, k)});
         r.max_x = std::max({r.max_x, lane(a0, k), lane(a1, k)});
     }
-    auto scalar = [&](std::size_t j) {
-        const double x = y[j];
-        if (x == x) {
-            r.sum_x.add(x);
-            r.n_x += 1;
-            r.max_x = std::max(r.max_x, std::fabs(x));
-        }
-        if (j == 0) return;
-        const double d = std::fabs(x - y[j - 1]);
-        if (d == d) {
-            r.sum_d.add(d);
-            r.n_d += 1;
-            r.max_d = std::max(r.max_d, d);
-        }
-    };
-    scalar(0);
-    for (; i < n; ++i) scalar(i);
     return r;
 }
 
