@@ -46,14 +46,13 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     FirstPass r;
     if (n == 0) return r;
     DD2 sx0, sx1, sd0, sd1;
-    v2d cx0 = splat2(0), cx1 = splat2(0), cd0 = splat2(0), cd1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
-    v2d a0 = splat2(0), a1 = splat2(0);
+    v2d cx0 = splat2(0), cx1 = splat2(0), cd0 = splat2(0), cd1 = splat2(0);
+    // the largest moving range and value magnitude: one vector each (SSE2 has 16 registers, and
+    // the eight of the sums must not be spilled: their low words are a chain through the loop)
+    v2d m = splat2(0), a = splat2(0);
     const v2d one = splat2(1.0);
-    auto keep_max = [block_max](std::size_t j, v2d b0, v2d b1) noexcept {
-        if (block_max != nullptr) {
-            const v2d b = max2(b0, b1);
-            block_max[(j - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
-        }
+    auto keep_max = [block_max](std::size_t j, v2d b) noexcept {
+        if (block_max != nullptr) block_max[(j - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
     };
     std::size_t i = 1;
     // Blocks of up to 64 values. First without the missing-value masks (a third fewer
@@ -63,31 +62,28 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     while (i + 4 <= n) {
         const std::size_t stop = i + std::min<std::size_t>(64, (n - i) / 4 * 4);
         DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
-        v2d tm0 = m0, tm1 = m1, ta0 = a0, ta1 = a1;
+        v2d tm = m, ta = a;
         for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
             const std::size_t e = std::min(j0 + xmr_block, stop);
-            v2d b0 = splat2(0), b1 = splat2(0);
+            v2d b = splat2(0);
             for (std::size_t j = j0; j < e; j += 4) {
                 prefetch_ahead(y + j, 256);
                 const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
                 const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
                 tx0.add(x0);
                 tx1.add(x1);
-                ta0 = max2(ta0, abs2(x0));
-                ta1 = max2(ta1, abs2(x1));
+                ta = max2(ta, max2(abs2(x0), abs2(x1)));
                 td0.add(d0);
                 td1.add(d1);
-                b0 = max2(b0, d0);
-                b1 = max2(b1, d1);
+                b = max2(b, max2(d0, d1));
             }
-            keep_max(j0, b0, b1);
-            tm0 = max2(tm0, b0);
-            tm1 = max2(tm1, b1);
+            keep_max(j0, b);
+            tm = max2(tm, b);
         }
         const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
         if (all2(is_number2(all - all))) {
             sx0 = tx0, sx1 = tx1, sd0 = td0, sd1 = td1;
-            m0 = tm0, m1 = tm1, a0 = ta0, a1 = ta1;
+            m = tm, a = ta;
             const double k = static_cast<double>((stop - i) / 4);
             cx0 += splat2(k), cx1 += splat2(k), cd0 += splat2(k), cd1 += splat2(k);
             i = stop;
@@ -95,7 +91,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         }
         for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
             const std::size_t e = std::min(j0 + xmr_block, stop);
-            v2d b0 = splat2(0), b1 = splat2(0);
+            v2d b = splat2(0);
             for (std::size_t j = j0; j < e; j += 4) {
                 const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
                 const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
@@ -103,8 +99,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
                 const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
                 sx0.add(kx0);
                 sx1.add(kx1);
-                a0 = max2(a0, abs2(kx0));
-                a1 = max2(a1, abs2(kx1));
+                a = max2(a, max2(abs2(kx0), abs2(kx1)));
                 const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
                 sd0.add(k0);
                 sd1.add(k1);
@@ -112,12 +107,10 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
                 cx1 += keep2(ox1, one);
                 cd0 += keep2(od0, one);
                 cd1 += keep2(od1, one);
-                b0 = max2(b0, k0);
-                b1 = max2(b1, k1);
+                b = max2(b, max2(k0, k1));
             }
-            keep_max(j0, b0, b1);
-            m0 = max2(m0, b0);
-            m1 = max2(m1, b1);
+            keep_max(j0, b);
+            m = max2(m, b);
         }
         i = stop;
     }
@@ -139,21 +132,19 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         sx1.add(kx1);
         sd0.add(k0);
         sd1.add(k1);
-        a0 = max2(a0, abs2(kx0));
-        a1 = max2(a1, abs2(kx1));
-        m0 = max2(m0, k0);
-        m1 = max2(m1, k1);
+        a = max2(a, max2(abs2(kx0), abs2(kx1)));
+        m = max2(m, max2(k0, k1));
         cx0 += keep2(ox0, one);
         cx1 += keep2(ox1, one);
         cd0 += keep2(od0, one);
         cd1 += keep2(od1, one);
     }
     // the four lanes merged as a tree: lanes 0 + 2 and 1 + 3 side by side, then those two
-    auto merge = [](DD2 a, const DD2& b) noexcept {
-        a.add(b.hi);
-        a.lo += b.lo;
-        DD s{lane(a.hi, 0), lane(a.lo, 0)};
-        s.add(DD{lane(a.hi, 1), lane(a.lo, 1)});
+    auto merge = [](DD2 u, const DD2& w) noexcept {
+        u.add(w.hi);
+        u.lo += w.lo;
+        DD s{lane(u.hi, 0), lane(u.lo, 0)};
+        s.add(DD{lane(u.hi, 1), lane(u.lo, 1)});
         return s;
     };
     r.sum_x = merge(sx0, sx1);
@@ -161,8 +152,8 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     for (int k = 0; k < 2; ++k) {
         r.n_x += lane(cx0, k) + lane(cx1, k);
         r.n_d += lane(cd0, k) + lane(cd1, k);
-        r.max_d = std::max({r.max_d, lane(m0, k), lane(m1, k)});
-        r.max_x = std::max({r.max_x, lane(a0, k), lane(a1, k)});
+        r.max_d = std::max(r.max_d, lane(m, k));
+        r.max_x = std::max(r.max_x, lane(a, k));
     }
     return r;
 }
