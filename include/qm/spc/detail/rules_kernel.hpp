@@ -543,14 +543,20 @@ inline void low_bytes(const double* dcode, std::uint8_t* code) noexcept {
     }
 }
 
-/// Plane of bit b of 64 byte codes.
-inline std::uint64_t plane(const std::uint8_t* code, unsigned b) noexcept {
-    std::uint64_t r = 0;
+/// f(x, 8g) for the 8 byte codes of points 8g .. 8g + 7 (x: point 8g + j in byte j), g = 0 .. 7.
+template <class F>
+inline void each8(const std::uint8_t* code, F&& f) noexcept {
     for (unsigned g = 0; g < 8; ++g) {
         std::uint64_t x;
         std::memcpy(&x, code + 8 * g, 8);
-        r |= pack8(x >> b) << (8 * g);
+        f(x, 8 * g);
     }
+}
+
+/// Plane of bit b of 64 byte codes.
+inline std::uint64_t plane(const std::uint8_t* code, unsigned b) noexcept {
+    std::uint64_t r = 0;
+    each8(code, [&](std::uint64_t x, unsigned sh) noexcept { r |= pack8(x >> b) << sh; });
     return r;
 }
 
@@ -588,7 +594,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
     // two words alternate as "this word" and "the previous word" (no per-word copy or zeroing:
     // every field a rule reads is written for every word while that rule is enabled)
     Word ws[2] = {};
-    const Word zero{};
+    static constexpr Word zero{};
     const std::size_t words = (n + 63) / 64;
     const int d = static_cast<int>(dir);
 
@@ -720,19 +726,29 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
         const Word& prev = ws[(w + 1) & 1];
         std::uint64_t above = 0, below = 0, out = 0, near = 0, hi2 = 0, lo2 = 0, up = 0, down = 0;
         codes0(yy, wl, m, p0);
-        for (unsigned g = 0; g < 8; ++g) {
-            std::uint64_t x;
-            std::memcpy(&x, code + 8 * g, 8);
-            const unsigned sh = 8 * g;
-            above |= pack8(x) << sh;
-            below |= pack8(x >> 1) << sh;
-            out |= pack8((x >> 2) | (x >> 7)) << sh;
-            hi2 |= pack8(x >> 3) << sh;
-            lo2 |= pack8(x >> 4) << sh;
-            up |= pack8(x >> 5) << sh;
-            down |= pack8(x >> 6) << sh;
+        // the two sides of the 2σ lines apart only for the western-electric 2 of 3 (two versions
+        // rather than a branch inside one loop: GCC would keep the planes in memory)
+        if (!we23) {
+            bits::each8(code, [&](std::uint64_t x, unsigned sh) noexcept {
+                above |= pack8(x) << sh;
+                below |= pack8(x >> 1) << sh;
+                out |= pack8((x >> 2) | (x >> 7)) << sh;
+                near |= pack8((x >> 3) | (x >> 4)) << sh;
+                up |= pack8(x >> 5) << sh;
+                down |= pack8(x >> 6) << sh;
+            });
+        } else {
+            bits::each8(code, [&](std::uint64_t x, unsigned sh) noexcept {
+                above |= pack8(x) << sh;
+                below |= pack8(x >> 1) << sh;
+                out |= pack8((x >> 2) | (x >> 7)) << sh;
+                hi2 |= pack8(x >> 3) << sh;
+                lo2 |= pack8(x >> 4) << sh;
+                up |= pack8(x >> 5) << sh;
+                down |= pack8(x >> 6) << sh;
+            });
+            near = hi2 | lo2;
         }
-        near = hi2 | lo2;
         nw.above = above;
         nw.below = below;
         nw.out = out;
@@ -764,15 +780,12 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             }
             bits::low_bytes(dcode, code1);
             std::uint64_t hi1 = 0, lo1 = 0, in1 = 0, valid = 0;
-            for (unsigned g = 0; g < 8; ++g) {
-                std::uint64_t x;
-                std::memcpy(&x, code1 + 8 * g, 8);
-                const unsigned sh = 8 * g;
+            bits::each8(code1, [&](std::uint64_t x, unsigned sh) noexcept {
                 hi1 |= pack8(x) << sh;
                 lo1 |= pack8(x >> 1) << sh;
                 in1 |= pack8(x >> 2) << sh;
                 valid |= pack8(x >> 3) << sh;
-            }
+            });
             nw.hi1 = hi1;
             nw.lo1 = lo1;
             nw.in1 = in1;
@@ -995,14 +1008,12 @@ void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvem
         // 8 points at a time: outside = bit 0 or bit 2; the type: outside and above the centre
         // -> high, outside otherwise -> low (both at most 4, so no byte carries into the next)
         alignas(16) std::uint8_t fb[64], tb[64];
-        for (unsigned g = 0; g < 8; ++g) {
-            std::uint64_t x;
-            std::memcpy(&x, code + 8 * g, 8);
+        bits::each8(code, [&](std::uint64_t x, unsigned sh) noexcept {
             const std::uint64_t out = (x | (x >> 2)) & ones, above = (x >> 1) & ones;
             const std::uint64_t t = (out & above) * hi_type + (out & ~above) * lo_type;
-            std::memcpy(fb + 8 * g, &out, 8);
-            std::memcpy(tb + 8 * g, &t, 8);
-        }
+            std::memcpy(fb + sh, &out, 8);
+            std::memcpy(tb + sh, &t, 8);
+        });
         for (std::size_t k = 0; k < m; ++k) flags[base + k] = fb[k];
         if (pt) std::memcpy(pt + base, tb, m);
     }
