@@ -324,23 +324,13 @@ inline OutcomeEvaluation BernoulliCusumMonitor::push(double x, std::int64_t day)
     p_ = bernoulli_cusum_parameters(p0, o_.odds_ratio, o_.limit);
     learning_ = false;
     const std::uint64_t first = index_ + 1 - held_.size();
-    OutcomeEvaluation ev;
-    baseline_.clear();
-    for (std::size_t j = 0; j < held_.size(); ++j) {
-        ev = evaluate(first + j, held_[j], held_day_[j]);
-        baseline_.push_back(ev);
-        if (j + 1 < held_.size()) updates_.push_back({first + j, ev.flags, ev.point_type});
-    }
-    bool alarm = false;
-    for (const Signal& s : signals_) alarm |= !s.continued;
-    ev.alarm = alarm;
+    OutcomeEvaluation ev = evaluate_baseline(
+        held_.size(), first, [&](std::size_t j) { return evaluate(first + j, held_[j], held_day_[j]); },
+        [](const OutcomeEvaluation& e) { return e.flags; }, baseline_, updates_, signals_);
     held_.clear();
     held_day_.clear();
     clock_.advance(day);
     ++index_;
-    ev.signals = signals_;
-    ev.updates = updates_;
-    ev.baseline = baseline_;
     return ev;
 }
 

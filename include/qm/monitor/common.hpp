@@ -126,6 +126,31 @@ inline bool two_sided_signals(std::uint8_t f, std::uint8_t& prev, std::uint64_t 
     return alarm;
 }
 
+/// The end of a learned baseline (CUSUM, EWMA, Bernoulli CUSUM): evaluate(j) evaluates held point
+/// j (index first + j) in order; each evaluation goes to `baseline`, and an update for every point
+/// but the last (its flags by flags_of) to `updates`. Returns the last evaluation, alarmed when a
+/// signal of the baseline (in `signals`, which evaluate fills) is new, with its signals, updates
+/// and baseline pointing into those vectors.
+template <class Evaluation, class Evaluate, class FlagsOf>
+Evaluation evaluate_baseline(std::size_t count, std::uint64_t first, Evaluate evaluate, FlagsOf flags_of,
+                             std::vector<Evaluation>& baseline, std::vector<PointUpdate>& updates,
+                             const std::vector<Signal>& signals) {
+    Evaluation ev;
+    baseline.clear();
+    for (std::size_t j = 0; j < count; ++j) {
+        ev = evaluate(j);
+        baseline.push_back(ev);
+        if (j + 1 < count) updates.push_back({first + j, flags_of(ev), ev.point_type});
+    }
+    bool alarm = false;
+    for (const Signal& s : signals) alarm |= !s.continued;
+    ev.alarm = alarm;
+    ev.signals = signals;
+    ev.updates = updates;
+    ev.baseline = baseline;
+    return ev;
+}
+
 /// Dates (days since 1970-01-01) must increase strictly from one dated point to the next.
 class DayClock {
 public:

@@ -44,6 +44,7 @@
 #include <qm/core/error.hpp>
 #include <qm/core/types.hpp>
 #include <qm/monitor/common.hpp>
+#include <qm/monitor/learned.hpp>
 #include <qm/monitor/serialize.hpp>
 #include <qm/spc/cusum.hpp>
 
@@ -74,126 +75,36 @@ struct CusumEvaluation {
     std::span<const CusumEvaluation> baseline;
 };
 
-namespace detail {
+class CusumMonitor : public LearnedMonitor<CusumMonitor, MonitorKind::cusum, CusumMonitorOptions, spc::CusumParameters,
+                                            spc::CusumState, CusumEvaluation> {
+    using Base = LearnedMonitor<CusumMonitor, MonitorKind::cusum, CusumMonitorOptions, spc::CusumParameters,
+                                spc::CusumState, CusumEvaluation>;
+    friend Base;
 
-/// Points held while the in-control parameters are learned, with their running mean and mean
-/// moving range (RunningBaseline, Boost.Accumulators) for trial parameters; the running statistics
-/// are rebuilt from the held points when a state is restored.
-struct HeldPoints {
-    std::vector<double> value, size, sd;
-    std::vector<std::int64_t> day;
-    RunningBaseline running;
-    void clear() {
-        value.clear();
-        size.clear();
-        sd.clear();
-        day.clear();
-        running = RunningBaseline{};
-    }
-    void add(double v, double n, double s, std::int64_t d) {
-        value.push_back(v);
-        size.push_back(n);
-        sd.push_back(s);
-        day.push_back(d);
-        running.add(v);
-    }
-    std::size_t count() const noexcept { return value.size(); }
-    void pop() {
-        value.pop_back();
-        size.pop_back();
-        sd.pop_back();
-        day.pop_back();
-        rebuild();
-    }
-    void rebuild() {
-        running = RunningBaseline{};
-        for (double v : value) running.add(v);
-    }
-    /// Trial μ0 and σ (mean and mean moving range / 1.128 of the points so far; NaN without them).
-    std::pair<double, double> trial() const {
-        return {running.mean(), running.moving_ranges() ? running.mean_moving_range() / 1.128
-                                                        : std::numeric_limits<double>::quiet_NaN()};
-    }
-    template <class Ar>
-    void visit(Ar& ar) {
-        ar("held_values", value);
-        ar("held_sizes", size);
-        ar("held_subgroup_sd", sd);
-        ar("held_days", day);
-        if constexpr (Ar::loading) rebuild();
-    }
-    bool consistent() const noexcept {
-        return size.size() == value.size() && sd.size() == value.size() && day.size() == value.size();
-    }
-};
-
-/// The checks of the batch chart (qm/spc/cusum.hpp) for one point.
-inline void check_time_weighted_point(double x, double size, double sd, std::uint64_t index) {
-    if (x != x) return;
-    if (!(std::fabs(x) <= 1e300)) {
-        if (std::isinf(x))
-            fail_argument("values", index, std::string("must be finite or NaN (missing), got ") + (x > 0 ? "inf" : "-inf"));
-        fail_argument("values", index, "magnitude above 1e300 is not supported (sums would overflow)");
-    }
-    if (!spc::detail::valid_size(size))
-        fail_argument("sizes", index, "must be a subgroup size >= 1 (and at most 1e15), got " + std::to_string(size));
-    if (sd == sd && (!(sd >= 0.0) || !std::isfinite(sd)))
-        fail_argument("subgroup_sd", index, "must be finite and >= 0, or NaN (missing), got " + std::to_string(sd));
-}
-
-/// μ0 and σ from the held points (throws as the batch chart does).
-inline spc::InControlEstimate estimate_held(const HeldPoints& h, double target, double sigma, spc::SigmaMethod method) {
-    spc::TimeWeightedSpec spec;
-    spec.target = target;
-    spec.sigma = sigma;
-    spec.sizes = h.size;
-    bool any_sd = false;
-    for (double s : h.sd) any_sd |= s == s;
-    if (any_sd) spec.subgroup_sd = h.sd;
-    return spc::estimate_in_control(h.value, spec, method);
-}
-
-}  // namespace detail
-
-class CusumMonitor : public Persistent<CusumMonitor, MonitorKind::cusum> {
 public:
     CusumMonitor() : CusumMonitor(CusumMonitorOptions{.cusum = {.fix_after = 12}}) {}
-    explicit CusumMonitor(const CusumMonitorOptions& options);
-
-    CusumEvaluation push(double value, double size = 1.0, std::int64_t day = no_day,
-                         double subgroup_sd = std::numeric_limits<double>::quiet_NaN());
-
-    bool learning() const noexcept { return learning_; }
-    /// While learning: the mean and σ (mean moving range / 1.128) of the points so far — for display.
-    std::pair<double, double> trial_parameters() const { return held_.trial(); }
-    const spc::CusumParameters& parameters() const noexcept { return p_; }
-    const spc::CusumState& state() const noexcept { return s_; }
-    const CusumMonitorOptions& options() const noexcept { return o_; }
-    std::uint64_t size() const noexcept { return index_; }
-    std::int64_t last_day() const noexcept { return clock_.last(); }
-
+    explicit CusumMonitor(const CusumMonitorOptions& options) : Base(options) { begin(); }
 
     template <class Ar>
     void visit(Ar& ar);
     void validate_state() const;
 
 private:
-    CusumMonitorOptions o_;
-    spc::CusumParameters p_{};
-    spc::CusumState s_{};
-    bool learning_ = false;
-    std::uint64_t index_ = 0;
-    DayClock clock_;
     double se_display_ = std::numeric_limits<double>::quiet_NaN();
-    std::uint8_t prev_flags_ = 0;  // of the previous non-missing point
     std::uint64_t upper_start_ = 0, lower_start_ = 0;
     std::int64_t upper_start_day_ = no_day, lower_start_day_ = no_day;
-    detail::HeldPoints held_;
-    std::vector<Signal> signals_;
-    std::vector<PointUpdate> updates_;
-    std::vector<CusumEvaluation> baseline_;
 
+    static std::size_t fix_after(const CusumMonitorOptions& o) noexcept { return o.cusum.fix_after; }
+    static spc::SigmaMethod sigma_method(const CusumMonitorOptions& o) noexcept { return o.cusum.sigma_method; }
+    spc::CusumParameters make_parameters(const spc::InControlEstimate& e) const {
+        return spc::cusum_parameters(e, o_.cusum);
+    }
+    void start() {
+        s_ = spc::cusum_start(p_);
+        se_display_ = p_.sigma;
+    }
     CusumEvaluation evaluate(std::uint64_t i, double x, double n, std::int64_t day);
+    static CusumEvaluation held(std::uint64_t i, std::int64_t day, double x, double n);
 };
 
 // ============================================================================================
@@ -202,26 +113,7 @@ private:
 
 inline void CusumMonitorOptions::validate() const {
     cusum.validate();
-    if (target == target && !std::isfinite(target)) fail_argument("target", "must be finite or NaN (learned)");
-    if (sigma == sigma && (!(sigma > 0.0) || !std::isfinite(sigma)))
-        fail_argument("sigma", "must be positive and finite, or NaN (learned)");
-    const int d = static_cast<int>(improvement);
-    if (d < -1 || d > 1) fail_argument("improvement", "unknown improvement direction " + std::to_string(d));
-    if ((target != target || sigma != sigma) && cusum.fix_after == 0)
-        fail_argument("fix_after", "a monitor without a given target and sigma learns them from its first fix_after "
-                                   "points: give fix_after >= 1, or the target and sigma");
-}
-
-inline CusumMonitor::CusumMonitor(const CusumMonitorOptions& o) : o_(o) {
-    o_.validate();
-    learning_ = o_.target != o_.target || o_.sigma != o_.sigma;
-    if (!learning_) {
-        p_ = spc::cusum_parameters({o_.target, o_.sigma, 0, false, false}, o_.cusum);
-        s_ = spc::cusum_start(p_);
-        se_display_ = p_.sigma;
-    } else {
-        held_.value.reserve(o_.cusum.fix_after);
-    }
+    detail::validate_learned_options(target, sigma, improvement, cusum.fix_after);
 }
 
 inline CusumEvaluation CusumMonitor::evaluate(std::uint64_t i, double x, double n, std::int64_t day) {
@@ -252,62 +144,15 @@ inline CusumEvaluation CusumMonitor::evaluate(std::uint64_t i, double x, double 
     return ev;
 }
 
-inline CusumEvaluation CusumMonitor::push(double x, double n, std::int64_t day, double sd) {
-    detail::check_time_weighted_point(x, n, sd, index_);
-    clock_.check(day, index_);
-    signals_.clear();
-    updates_.clear();
-    if (!learning_) {
-        CusumEvaluation ev = evaluate(index_, x, n, day);
-        clock_.advance(day);
-        ++index_;
-        ev.signals = signals_;
-        ev.updates = updates_;
-        return ev;
-    }
-    held_.add(x, n, sd, day);
-    if (held_.count() < o_.cusum.fix_after) {
-        clock_.advance(day);
-        ++index_;
-        CusumEvaluation ev;
-        ev.index = index_ - 1;
-        ev.day = day;
-        ev.value = x;
-        ev.size = n;
-        ev.point = {0.0, 0.0, std::numeric_limits<double>::quiet_NaN(), 0, 0, 0};
-        ev.upper_sum = ev.lower_sum = ev.decision_interval = std::numeric_limits<double>::quiet_NaN();
-        ev.learning = true;
-        return ev;
-    }
-    spc::CusumParameters p;
-    try {
-        const auto est = detail::estimate_held(held_, o_.target, o_.sigma, o_.cusum.sigma_method);
-        p = spc::cusum_parameters(est, o_.cusum);
-    } catch (...) {
-        held_.pop();  // the monitor stays as it was
-        throw;
-    }
-    p_ = p;
-    s_ = spc::cusum_start(p_);
-    se_display_ = p_.sigma;
-    learning_ = false;
-    const std::uint64_t first = index_ + 1 - held_.count();
+inline CusumEvaluation CusumMonitor::held(std::uint64_t i, std::int64_t day, double x, double n) {
     CusumEvaluation ev;
-    baseline_.clear();
-    for (std::size_t j = 0; j < held_.count(); ++j) {
-        ev = evaluate(first + j, held_.value[j], held_.size[j], held_.day[j]);
-        baseline_.push_back(ev);
-        if (j + 1 < held_.count()) updates_.push_back({first + j, ev.point.flags, ev.point_type});
-    }
-    bool alarm = false;
-    for (const Signal& s : signals_) alarm |= !s.continued;
-    ev.alarm = alarm;
-    held_.clear();
-    clock_.advance(day);
-    ++index_;
-    ev.signals = signals_;
-    ev.updates = updates_;
-    ev.baseline = baseline_;
+    ev.index = i;
+    ev.day = day;
+    ev.value = x;
+    ev.size = n;
+    ev.point = {0.0, 0.0, std::numeric_limits<double>::quiet_NaN(), 0, 0, 0};
+    ev.upper_sum = ev.lower_sum = ev.decision_interval = std::numeric_limits<double>::quiet_NaN();
+    ev.learning = true;
     return ev;
 }
 
@@ -354,31 +199,18 @@ struct Fields<spc::CusumState> {
 
 template <class Ar>
 void CusumMonitor::visit(Ar& ar) {
-    ar("options", o_);
-    ar("parameters", p_);
-    ar("state", s_);
-    ar("learning", learning_);
-    ar("index", index_);
-    ar("last_day", clock_.last_ref());
+    visit_head(ar);
     ar("display_standard_error", se_display_);
     ar("previous_flags", prev_flags_);
     ar("upper_start", upper_start_);
     ar("lower_start", lower_start_);
     ar("upper_start_day", upper_start_day_);
     ar("lower_start_day", lower_start_day_);
-    held_.visit(ar);
+    visit_held(ar);
 }
 
 inline void CusumMonitor::validate_state() const {
-    detail::validate_options_state(o_, "options");
-    detail::check_improvement_state(o_.improvement);
-    if (!held_.consistent()) detail::corrupted("the held baseline columns differ in length");
-    if (learning_) {
-        if (held_.count() >= o_.cusum.fix_after || held_.count() != index_)
-            detail::corrupted("the held baseline does not match the points pushed");
-        return;
-    }
-    if (held_.count() != 0) detail::corrupted("baseline points are held after the parameters were frozen");
+    if (validate_learning_state()) return;
     if (!std::isfinite(p_.target) || !(p_.sigma > 0.0) || !std::isfinite(p_.sigma) || p_.k != o_.cusum.k ||
         p_.h != o_.cusum.h)
         detail::corrupted("the CUSUM parameters are invalid");

@@ -16,9 +16,10 @@
 //
 // Each point goes through qm::spc::ewma_update (the batch chart's step without its table of time
 // factors, which the table holds bit for bit), so a replay gives qm::spc::ewma's statistic,
-// limits and flags exactly. Learning, signals and updates as qm/monitor/cusum_monitor.hpp: rule 1
-// (statistic above the upper limit, direction +1), rule 2 (below the lower, −1); `first` = the
-// point itself; `continued` when the previous non-missing point signalled on the same side.
+// limits and flags exactly. Learning as qm/monitor/learned.hpp; signals and updates as
+// qm/monitor/cusum_monitor.hpp: rule 1 (statistic above the upper limit, direction +1), rule 2
+// (below the lower, −1); `first` = the point itself; `continued` when the previous non-missing
+// point signalled on the same side.
 
 #include <cmath>
 #include <cstddef>
@@ -32,7 +33,7 @@
 #include <qm/core/error.hpp>
 #include <qm/core/types.hpp>
 #include <qm/monitor/common.hpp>
-#include <qm/monitor/cusum_monitor.hpp>
+#include <qm/monitor/learned.hpp>
 #include <qm/monitor/serialize.hpp>
 #include <qm/spc/ewma.hpp>
 
@@ -62,42 +63,27 @@ struct EwmaEvaluation {
     std::span<const EwmaEvaluation> baseline;
 };
 
-class EwmaMonitor : public Persistent<EwmaMonitor, MonitorKind::ewma> {
+class EwmaMonitor : public LearnedMonitor<EwmaMonitor, MonitorKind::ewma, EwmaMonitorOptions, spc::EwmaParameters,
+                                           spc::EwmaState, EwmaEvaluation> {
+    using Base =
+        LearnedMonitor<EwmaMonitor, MonitorKind::ewma, EwmaMonitorOptions, spc::EwmaParameters, spc::EwmaState, EwmaEvaluation>;
+    friend Base;
+
 public:
     EwmaMonitor() : EwmaMonitor(EwmaMonitorOptions{.ewma = {.fix_after = 12}}) {}
-    explicit EwmaMonitor(const EwmaMonitorOptions& options);
-
-    EwmaEvaluation push(double value, double size = 1.0, std::int64_t day = no_day,
-                        double subgroup_sd = std::numeric_limits<double>::quiet_NaN());
-
-    bool learning() const noexcept { return learning_; }
-    /// While learning: the mean and σ (mean moving range / 1.128) of the points so far — for display.
-    std::pair<double, double> trial_parameters() const { return held_.trial(); }
-    const spc::EwmaParameters& parameters() const noexcept { return p_; }
-    const spc::EwmaState& state() const noexcept { return s_; }
-    const EwmaMonitorOptions& options() const noexcept { return o_; }
-    std::uint64_t size() const noexcept { return index_; }
-    std::int64_t last_day() const noexcept { return clock_.last(); }
-
+    explicit EwmaMonitor(const EwmaMonitorOptions& options) : Base(options) { begin(); }
 
     template <class Ar>
     void visit(Ar& ar);
     void validate_state() const;
 
 private:
-    EwmaMonitorOptions o_;
-    spc::EwmaParameters p_{};
-    spc::EwmaState s_{};
-    bool learning_ = false;
-    std::uint64_t index_ = 0;
-    DayClock clock_;
-    std::uint8_t prev_flags_ = 0;
-    detail::HeldPoints held_;
-    std::vector<Signal> signals_;
-    std::vector<PointUpdate> updates_;
-    std::vector<EwmaEvaluation> baseline_;
-
+    static std::size_t fix_after(const EwmaMonitorOptions& o) noexcept { return o.ewma.fix_after; }
+    static spc::SigmaMethod sigma_method(const EwmaMonitorOptions& o) noexcept { return o.ewma.sigma_method; }
+    spc::EwmaParameters make_parameters(const spc::InControlEstimate& e) const { return spc::ewma_parameters(e, o_.ewma); }
+    void start() { s_ = spc::ewma_start(p_); }
     EwmaEvaluation evaluate(std::uint64_t i, double x, double n, std::int64_t day);
+    static EwmaEvaluation held(std::uint64_t i, std::int64_t day, double x, double n);
 };
 
 // ============================================================================================
@@ -106,23 +92,7 @@ private:
 
 inline void EwmaMonitorOptions::validate() const {
     ewma.validate();
-    if (target == target && !std::isfinite(target)) fail_argument("target", "must be finite or NaN (learned)");
-    if (sigma == sigma && (!(sigma > 0.0) || !std::isfinite(sigma)))
-        fail_argument("sigma", "must be positive and finite, or NaN (learned)");
-    const int d = static_cast<int>(improvement);
-    if (d < -1 || d > 1) fail_argument("improvement", "unknown improvement direction " + std::to_string(d));
-    if ((target != target || sigma != sigma) && ewma.fix_after == 0)
-        fail_argument("fix_after", "a monitor without a given target and sigma learns them from its first fix_after "
-                                   "points: give fix_after >= 1, or the target and sigma");
-}
-
-inline EwmaMonitor::EwmaMonitor(const EwmaMonitorOptions& o) : o_(o) {
-    o_.validate();
-    learning_ = o_.target != o_.target || o_.sigma != o_.sigma;
-    if (!learning_) {
-        p_ = spc::ewma_parameters({o_.target, o_.sigma, 0, false, false}, o_.ewma);
-        s_ = spc::ewma_start(p_);
-    }
+    detail::validate_learned_options(target, sigma, improvement, ewma.fix_after);
 }
 
 inline EwmaEvaluation EwmaMonitor::evaluate(std::uint64_t i, double x, double n, std::int64_t day) {
@@ -139,62 +109,16 @@ inline EwmaEvaluation EwmaMonitor::evaluate(std::uint64_t i, double x, double n,
     return ev;
 }
 
-inline EwmaEvaluation EwmaMonitor::push(double x, double n, std::int64_t day, double sd) {
-    detail::check_time_weighted_point(x, n, sd, index_);
-    clock_.check(day, index_);
-    signals_.clear();
-    updates_.clear();
-    if (!learning_) {
-        EwmaEvaluation ev = evaluate(index_, x, n, day);
-        clock_.advance(day);
-        ++index_;
-        ev.signals = signals_;
-        ev.updates = updates_;
-        return ev;
-    }
-    held_.add(x, n, sd, day);
-    if (held_.count() < o_.ewma.fix_after) {
-        clock_.advance(day);
-        ++index_;
-        EwmaEvaluation ev;
-        ev.index = index_ - 1;
-        ev.day = day;
-        ev.value = x;
-        ev.size = n;
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        ev.point = {nan, nan, nan, 0};
-        ev.centre = nan;
-        ev.learning = true;
-        return ev;
-    }
-    spc::EwmaParameters p;
-    try {
-        const auto est = detail::estimate_held(held_, o_.target, o_.sigma, o_.ewma.sigma_method);
-        p = spc::ewma_parameters(est, o_.ewma);
-    } catch (...) {
-        held_.pop();
-        throw;
-    }
-    p_ = p;
-    s_ = spc::ewma_start(p_);
-    learning_ = false;
-    const std::uint64_t first = index_ + 1 - held_.count();
+inline EwmaEvaluation EwmaMonitor::held(std::uint64_t i, std::int64_t day, double x, double n) {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     EwmaEvaluation ev;
-    baseline_.clear();
-    for (std::size_t j = 0; j < held_.count(); ++j) {
-        ev = evaluate(first + j, held_.value[j], held_.size[j], held_.day[j]);
-        baseline_.push_back(ev);
-        if (j + 1 < held_.count()) updates_.push_back({first + j, ev.point.flags, ev.point_type});
-    }
-    bool alarm = false;
-    for (const Signal& s : signals_) alarm |= !s.continued;
-    ev.alarm = alarm;
-    held_.clear();
-    clock_.advance(day);
-    ++index_;
-    ev.signals = signals_;
-    ev.updates = updates_;
-    ev.baseline = baseline_;
+    ev.index = i;
+    ev.day = day;
+    ev.value = x;
+    ev.size = n;
+    ev.point = {nan, nan, nan, 0};
+    ev.centre = nan;
+    ev.learning = true;
     return ev;
 }
 
@@ -239,25 +163,13 @@ struct Fields<spc::EwmaState> {
 
 template <class Ar>
 void EwmaMonitor::visit(Ar& ar) {
-    ar("options", o_);
-    ar("parameters", p_);
-    ar("state", s_);
-    ar("learning", learning_);
-    ar("index", index_);
-    ar("last_day", clock_.last_ref());
+    visit_head(ar);
     ar("previous_flags", prev_flags_);
-    held_.visit(ar);
+    visit_held(ar);
 }
 
 inline void EwmaMonitor::validate_state() const {
-    detail::validate_options_state(o_, "options");
-    if (!held_.consistent()) detail::corrupted("the held baseline columns differ in length");
-    if (learning_) {
-        if (held_.count() >= o_.ewma.fix_after || held_.count() != index_)
-            detail::corrupted("the held baseline does not match the points pushed");
-        return;
-    }
-    if (held_.count() != 0) detail::corrupted("baseline points are held after the parameters were frozen");
+    if (validate_learning_state()) return;
     if (!std::isfinite(p_.target) || !(p_.sigma > 0.0) || !std::isfinite(p_.sigma) || p_.lambda != o_.ewma.lambda ||
         p_.limit_sigmas != o_.ewma.limit_sigmas || p_.limits != o_.ewma.limits)
         detail::corrupted("the EWMA parameters are invalid");

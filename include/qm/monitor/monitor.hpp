@@ -6,6 +6,7 @@
 //   qm/monitor/common.hpp               signals, updates, dates, running baseline (Boost.Accumulators)
 //   qm/monitor/serialize.hpp            versioned byte-string and JSON states
 //   qm/monitor/shewhart_monitor.hpp     XmR/MDC, p, np, u, c, p′, u′, g, t, MR, run; any rule set
+//   qm/monitor/learned.hpp              μ0 and σ given or learned and frozen (CUSUM, EWMA)
 //   qm/monitor/cusum_monitor.hpp        tabular CUSUM
 //   qm/monitor/ewma_monitor.hpp         EWMA
 //   qm/monitor/bernoulli_cusum.hpp      Bernoulli CUSUM (qicharts2 bchart)
@@ -20,6 +21,7 @@
 #include <qm/monitor/compare.hpp>
 #include <qm/monitor/cusum_monitor.hpp>
 #include <qm/monitor/ewma_monitor.hpp>
+#include <qm/monitor/learned.hpp>
 #include <qm/monitor/review.hpp>
 #include <qm/monitor/risk_adjusted_cusum.hpp>
 #include <qm/monitor/serialize.hpp>
