@@ -100,6 +100,27 @@ py::list updates_list(std::span<const PointUpdate> u) {
     return out;
 }
 
+/// What every monitor's push returns first: the point's index, date and value.
+py::dict push_head(std::uint64_t index, std::int64_t day, double value) {
+    py::dict d;
+    d["index"] = index;
+    d["day"] = day_or_none(day);
+    d["value"] = value;
+    return d;
+}
+
+/// ... and last: its rule flags, point type, whether it was held for learning, the alarm, and the
+/// signals and updates of the push.
+void push_tail(py::dict& d, unsigned flags, PointType point_type, bool learning, bool alarm,
+               std::span<const Signal> signals, std::span<const PointUpdate> updates) {
+    d["flags"] = flags;
+    d["point_type"] = static_cast<int>(point_type);
+    d["learning"] = learning;
+    d["alarm"] = alarm;
+    d["signals"] = signals_list(signals);
+    d["updates"] = updates_list(updates);
+}
+
 py::dict limits_dict(const ChartLimits& l) {
     py::dict d;
     d["chart"] = std::string(spc::to_string(l.chart));
@@ -336,18 +357,10 @@ void register_monitor(py::module_& m) {
             "push",
             [](ShewhartMonitor& self, double value, double denominator, const py::handle& day, bool exclude) {
                 const auto ev = self.push(value, denominator, day_of(day), exclude);
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.value;
+                py::dict d = push_head(ev.index, ev.day, ev.value);
                 d["statistic"] = ev.statistic;
                 d["lines"] = lines_dict(ev.lines);
-                d["flags"] = ev.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = ev.learning;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = updates_list(ev.updates);
+                push_tail(d, ev.flags, ev.point_type, ev.learning, ev.alarm, ev.signals, ev.updates);
                 return d;
             },
             py::arg("value"), py::arg("denominator") = nan, py::arg("day") = py::none(), py::arg("exclude") = false)
@@ -469,21 +482,13 @@ void register_monitor(py::module_& m) {
             "push",
             [](CusumMonitor& self, double value, double size, const py::handle& day) {
                 const auto ev = self.push(value, size, day_of(day));
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.value;
+                py::dict d = push_head(ev.index, ev.day, ev.value);
                 d["upper"] = ev.upper_sum;
                 d["lower"] = ev.lower_sum;
                 d["upper_std"] = ev.point.upper;
                 d["lower_std"] = ev.point.lower;
                 d["decision_interval"] = ev.decision_interval;
-                d["flags"] = ev.point.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = ev.learning;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = updates_list(ev.updates);
+                push_tail(d, ev.point.flags, ev.point_type, ev.learning, ev.alarm, ev.signals, ev.updates);
                 return d;
             },
             py::arg("value"), py::arg("size") = 1.0, py::arg("day") = py::none())
@@ -554,20 +559,12 @@ void register_monitor(py::module_& m) {
             "push",
             [](EwmaMonitor& self, double value, double size, const py::handle& day) {
                 const auto ev = self.push(value, size, day_of(day));
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.value;
+                py::dict d = push_head(ev.index, ev.day, ev.value);
                 d["statistic"] = ev.point.statistic;
                 d["centre"] = ev.centre;
                 d["lower"] = ev.point.lower;
                 d["upper"] = ev.point.upper;
-                d["flags"] = ev.point.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = ev.learning;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = updates_list(ev.updates);
+                push_tail(d, ev.point.flags, ev.point_type, ev.learning, ev.alarm, ev.signals, ev.updates);
                 return d;
             },
             py::arg("value"), py::arg("size") = 1.0, py::arg("day") = py::none())
@@ -631,18 +628,10 @@ void register_monitor(py::module_& m) {
             "push",
             [](BernoulliCusumMonitor& self, double outcome, const py::handle& day) {
                 const auto ev = self.push(outcome, day_of(day));
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.outcome;
+                py::dict d = push_head(ev.index, ev.day, ev.outcome);
                 d["upper"] = ev.upper;
                 d["lower"] = ev.lower;
-                d["flags"] = ev.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = ev.learning;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = updates_list(ev.updates);
+                push_tail(d, ev.flags, ev.point_type, ev.learning, ev.alarm, ev.signals, ev.updates);
                 return d;
             },
             py::arg("outcome"), py::arg("day") = py::none())
@@ -729,21 +718,13 @@ void register_monitor(py::module_& m) {
             "push",
             [](RiskAdjustedCusumMonitor& self, double outcome, double risk, const py::handle& day) {
                 const auto ev = self.push(outcome, risk, day_of(day));
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.outcome;
+                py::dict d = push_head(ev.index, ev.day, ev.outcome);
                 d["risk"] = ev.risk;
                 d["weight_upper"] = ev.point.weight_upper;
                 d["weight_lower"] = ev.point.weight_lower;
                 d["upper"] = ev.point.upper;
                 d["lower"] = ev.point.lower;
-                d["flags"] = ev.point.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = false;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = py::list();
+                push_tail(d, ev.point.flags, ev.point_type, false, ev.alarm, ev.signals, {});
                 return d;
             },
             py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
@@ -790,22 +771,14 @@ void register_monitor(py::module_& m) {
             "push",
             [](VladMonitor& self, double outcome, double risk, const py::handle& day) {
                 const auto ev = self.push(outcome, risk, day_of(day));
-                py::dict d;
-                d["index"] = ev.index;
-                d["day"] = day_or_none(ev.day);
-                d["value"] = ev.outcome;
+                py::dict d = push_head(ev.index, ev.day, ev.outcome);
                 d["risk"] = ev.risk;
                 d["vlad"] = ev.point.vlad;
                 d["expected"] = ev.point.expected;
                 d["observed"] = ev.point.observed;
                 d["upper"] = ev.point.upper;
                 d["lower"] = ev.point.lower;
-                d["flags"] = ev.point.flags;
-                d["point_type"] = static_cast<int>(ev.point_type);
-                d["learning"] = false;
-                d["alarm"] = ev.alarm;
-                d["signals"] = signals_list(ev.signals);
-                d["updates"] = py::list();
+                push_tail(d, ev.point.flags, ev.point_type, false, ev.alarm, ev.signals, {});
                 return d;
             },
             py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
