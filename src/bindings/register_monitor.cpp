@@ -2,6 +2,7 @@
 // restore, decision thresholds, the retrospective review and control vs assurance.
 #include <qm/monitor/monitor.hpp>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -228,21 +229,23 @@ void replay_with_baseline(Monitor& self, std::size_t n, ReplayColumns& c, Push p
     for (std::size_t i = 0; i < n; ++i) {
         const auto ev = push(i);
         put(i, ev);
-        for (const auto& b : ev.baseline) {  // the baseline, evaluated now
-            if (b.index < base) continue;
-            const auto k = static_cast<std::size_t>(b.index - base);
-            put(k, b);
-            c.learning[k] = 0;
+        if constexpr (requires { ev.baseline; }) {
+            for (const auto& b : ev.baseline) {  // the baseline, evaluated now
+                if (b.index < base) continue;
+                const auto k = static_cast<std::size_t>(b.index - base);
+                put(k, b);
+                c.learning[k] = 0;
+            }
+            c.learning[i] = ev.learning;
+            c.updates(ev.updates, base);
         }
         if constexpr (requires { ev.point.flags; })
             c.flags_at_push[i] = c.flags[i] = ev.point.flags;
         else
             c.flags_at_push[i] = c.flags[i] = ev.flags;
         c.point_type[i] = ev.point_type;
-        c.learning[i] = ev.learning;
         c.alarm[i] = ev.alarm;
         c.signals(i, ev.signals, base);
-        c.updates(ev.updates, base);
     }
 }
 
@@ -254,6 +257,49 @@ std::size_t replay_length(std::span<const double> values, std::span<const std::i
     if (!second.empty() && second.size() != n)
         fail_argument(second_name, "needs one entry per value (" + std::to_string(n) + "), got " + std::to_string(second.size()));
     return n;
+}
+
+/// replay() with the common columns and three of the chart's own, named `names`: push(i) pushes
+/// row i, fill(e, statistic, a, b, c) writes a row's from its evaluation.
+template <class Monitor, class Push, class Fill>
+py::dict replay_three(Monitor& self, std::size_t n, Push push, Fill fill, const std::array<const char*, 3>& names) {
+    ReplayColumns c(n);
+    std::vector<double> a(n), b(n), e(n);
+    replay_with_baseline(self, n, c, push,
+                         [&](std::size_t k, const auto& ev) { fill(ev, c.statistic[k], a[k], b[k], e[k]); });
+    py::dict d;
+    c.to(d, false);
+    d[names[0]] = to_numpy(std::move(a));
+    d[names[1]] = to_numpy(std::move(b));
+    d[names[2]] = to_numpy(std::move(e));
+    return d;
+}
+
+/// replay() of the monitors of measurements with subgroup sizes (CUSUM, EWMA).
+template <class Monitor, class Fill>
+py::dict sized_replay(Monitor& self, const py::handle& values_obj, const py::handle& sizes_obj,
+                      const py::handle& days_obj, const std::array<const char*, 3>& names, Fill fill) {
+    const auto values = view<double>(values_obj, "value");
+    const auto sizes = opt_view<double>(sizes_obj, "size");
+    const auto days = opt_view<std::int64_t>(days_obj, "date");
+    const std::size_t n = replay_length(values, days, sizes, "size");
+    return replay_three(
+        self, n,
+        [&](std::size_t i) { return self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]); },
+        fill, names);
+}
+
+/// replay() of the monitors of outcomes with risks (risk-adjusted CUSUM, VLAD); columns a, b, e.
+template <class Monitor, class Fill>
+py::dict outcome_replay(Monitor& self, const py::handle& y_obj, const py::handle& p_obj, const py::handle& days_obj,
+                        Fill fill) {
+    const auto y = view<double>(y_obj, "outcome");
+    const auto p = view<double>(p_obj, "risk");
+    const auto days = opt_view<std::int64_t>(days_obj, "date");
+    const std::size_t n = replay_length(y, days, p, "risk");
+    return replay_three(
+        self, n, [&](std::size_t i) { return self.push(y[i], p[i], days.empty() ? no_day : days[i]); }, fill,
+        {"a", "b", "e"});
 }
 
 template <class Monitor>
@@ -495,29 +541,13 @@ void register_monitor(py::module_& m) {
         .def(
             "replay",
             [](CusumMonitor& self, const py::handle& values_obj, const py::handle& sizes_obj, const py::handle& days_obj) {
-                const auto values = view<double>(values_obj, "value");
-                const auto sizes = opt_view<double>(sizes_obj, "size");
-                const auto days = opt_view<std::int64_t>(days_obj, "date");
-                const std::size_t n = replay_length(values, days, sizes, "size");
-                ReplayColumns c(n);
-                std::vector<double> up(n), lo(n), di(n);
-                replay_with_baseline(
-                    self, n, c,
-                    [&](std::size_t i) {
-                        return self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
-                    },
-                    [&](std::size_t k, const CusumEvaluation& e) {
-                        c.statistic[k] = e.point.upper - e.point.lower;
-                        up[k] = e.upper_sum;
-                        lo[k] = e.lower_sum;
-                        di[k] = e.decision_interval;
-                    });
-                py::dict d;
-                c.to(d, false);
-                d["upper"] = to_numpy(std::move(up));
-                d["lower"] = to_numpy(std::move(lo));
-                d["decision_interval"] = to_numpy(std::move(di));
-                return d;
+                return sized_replay(self, values_obj, sizes_obj, days_obj, {"upper", "lower", "decision_interval"},
+                                    [](const CusumEvaluation& e, double& s, double& up, double& lo, double& di) {
+                                        s = e.point.upper - e.point.lower;
+                                        up = e.upper_sum;
+                                        lo = e.lower_sum;
+                                        di = e.decision_interval;
+                                    });
             },
             py::arg("values"), py::arg("sizes") = py::none(), py::arg("days") = py::none())
         .def_property_readonly("learning", &CusumMonitor::learning)
@@ -571,29 +601,13 @@ void register_monitor(py::module_& m) {
         .def(
             "replay",
             [](EwmaMonitor& self, const py::handle& values_obj, const py::handle& sizes_obj, const py::handle& days_obj) {
-                const auto values = view<double>(values_obj, "value");
-                const auto sizes = opt_view<double>(sizes_obj, "size");
-                const auto days = opt_view<std::int64_t>(days_obj, "date");
-                const std::size_t n = replay_length(values, days, sizes, "size");
-                ReplayColumns c(n);
-                std::vector<double> centre(n), lo(n), up(n);
-                replay_with_baseline(
-                    self, n, c,
-                    [&](std::size_t i) {
-                        return self.push(values[i], sizes.empty() ? 1.0 : sizes[i], days.empty() ? no_day : days[i]);
-                    },
-                    [&](std::size_t k, const EwmaEvaluation& e) {
-                        c.statistic[k] = e.point.statistic;
-                        centre[k] = e.centre;
-                        lo[k] = e.point.lower;
-                        up[k] = e.point.upper;
-                    });
-                py::dict d;
-                c.to(d, false);
-                d["centre"] = to_numpy(std::move(centre));
-                d["lower"] = to_numpy(std::move(lo));
-                d["upper"] = to_numpy(std::move(up));
-                return d;
+                return sized_replay(self, values_obj, sizes_obj, days_obj, {"centre", "lower", "upper"},
+                                    [](const EwmaEvaluation& e, double& s, double& centre, double& lo, double& up) {
+                                        s = e.point.statistic;
+                                        centre = e.centre;
+                                        lo = e.point.lower;
+                                        up = e.point.upper;
+                                    });
             },
             py::arg("values"), py::arg("sizes") = py::none(), py::arg("days") = py::none())
         .def_property_readonly("learning", &EwmaMonitor::learning)
@@ -670,34 +684,6 @@ void register_monitor(py::module_& m) {
         });
     bind_state(bern);
 
-    auto outcome_replay = [](auto& self, const py::handle& y_obj, const py::handle& p_obj, const py::handle& days_obj,
-                             auto columns) {
-        const auto y = view<double>(y_obj, "outcome");
-        const auto p = view<double>(p_obj, "risk");
-        const auto days = opt_view<std::int64_t>(days_obj, "date");
-        const std::size_t n = replay_length(y, days, p, "risk");
-        ReplayColumns c(n);
-        std::vector<double> a(n), b(n), e(n);
-        {
-            py::gil_scoped_release release;
-            const std::uint64_t base = self.size();
-            for (std::size_t i = 0; i < n; ++i) {
-                const auto ev = self.push(y[i], p[i], days.empty() ? no_day : days[i]);
-                columns(ev, c.statistic[i], a[i], b[i], e[i]);
-                c.flags_at_push[i] = c.flags[i] = ev.point.flags;
-                c.point_type[i] = ev.point_type;
-                c.alarm[i] = ev.alarm;
-                c.signals(i, ev.signals, base);
-            }
-        }
-        py::dict d;
-        c.to(d, false);
-        d["a"] = to_numpy(std::move(a));
-        d["b"] = to_numpy(std::move(b));
-        d["e"] = to_numpy(std::move(e));
-        return d;
-    };
-
     py::class_<RiskAdjustedCusumMonitor> racusum(m, "RiskAdjustedCusumMonitor");
     racusum
         .def(py::init([](double r0, double ru, double rl, double hu, double hl, bool reset, const std::string& improvement) {
@@ -730,7 +716,7 @@ void register_monitor(py::module_& m) {
             py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
         .def(
             "replay",
-            [outcome_replay](RiskAdjustedCusumMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
+            [](RiskAdjustedCusumMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
                 return outcome_replay(self, y, p, days, [](const RiskEvaluation& ev, double& s, double& a, double& b, double& e) {
                     s = ev.outcome;
                     a = ev.point.upper;
@@ -784,7 +770,7 @@ void register_monitor(py::module_& m) {
             py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
         .def(
             "replay",
-            [outcome_replay](VladMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
+            [](VladMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
                 return outcome_replay(self, y, p, days, [](const VladEvaluation& ev, double& s, double& a, double& b, double& e) {
                     s = ev.point.vlad;
                     a = ev.point.upper;
