@@ -140,8 +140,7 @@ private:
     std::uint64_t index_ = 0;
     DayClock clock_;
     std::uint8_t prev_flags_ = 0;
-    std::uint64_t upper_start_ = 0, lower_start_ = 0;
-    std::int64_t upper_start_day_ = no_day, lower_start_day_ = no_day;
+    SideStarts starts_;
     std::vector<double> held_;
     std::vector<std::int64_t> held_day_;
     std::vector<Signal> signals_;
@@ -275,16 +274,9 @@ inline OutcomeEvaluation BernoulliCusumMonitor::evaluate(std::uint64_t i, double
     ev.lower_statistic = pt.lower_statistic;
     ev.flags = pt.flags;
     if (x != x) return ev;
-    if (before_up == 0.0 && pt.upper_statistic > 0.0) {
-        upper_start_ = i;
-        upper_start_day_ = day;
-    }
-    if (before_down == 0.0 && pt.lower_statistic < 0.0) {
-        lower_start_ = i;
-        lower_start_day_ = day;
-    }
-    ev.alarm |= two_sided_signals(pt.flags, prev_flags_, i, day, {upper_start_, upper_start_day_},
-                                  {lower_start_, lower_start_day_}, o_.improvement, signals_, ev.point_type);
+    starts_.mark(i, day, before_up == 0.0 && pt.upper_statistic > 0.0, before_down == 0.0 && pt.lower_statistic < 0.0);
+    ev.alarm |= two_sided_signals(pt.flags, prev_flags_, i, day, starts_.upper, starts_.lower, o_.improvement, signals_,
+                                  ev.point_type);
     return ev;
 }
 
@@ -356,10 +348,7 @@ void BernoulliCusumMonitor::visit(Ar& ar) {
     ar("index", index_);
     ar("last_day", clock_.last_ref());
     ar("previous_flags", prev_flags_);
-    ar("upper_start", upper_start_);
-    ar("lower_start", lower_start_);
-    ar("upper_start_day", upper_start_day_);
-    ar("lower_start_day", lower_start_day_);
+    starts_.visit(ar, {"upper_start", "lower_start", "upper_start_day", "lower_start_day"});
     ar("held_outcomes", held_);
     ar("held_days", held_day_);
     if constexpr (Ar::loading) {
@@ -382,7 +371,7 @@ inline void BernoulliCusumMonitor::validate_state() const {
     if (!(p_.p0 > 0.0 && p_.p0 < 1.0)) detail::corrupted("p0 is not between 0 and 1");
     if (!(s_.upper >= 0.0 && s_.upper <= o_.limit) || !(s_.lower <= 0.0 && s_.lower >= -o_.limit))
         detail::corrupted("the CUSUM sums are outside the chart");
-    if (upper_start_ > index_ || lower_start_ > index_ || prev_flags_ > 3) detail::corrupted("counters out of range");
+    if (!starts_.within(index_) || prev_flags_ > 3) detail::corrupted("counters out of range");
 }
 
 }  // namespace qm::monitor

@@ -41,6 +41,7 @@
 // buffered baseline values, and restoring replays them into a fresh set.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -99,6 +100,26 @@ constexpr PointType oriented_point_type(int direction, Improvement improvement) 
 struct SignalStart {
     std::uint64_t point = 0;
     std::int64_t day = no_day;
+};
+
+/// Where the current excursion of each side of a two-sided monitor began: the point at which its
+/// sum last left zero (CUSUM, Bernoulli and risk-adjusted CUSUM, VLAD).
+struct SideStarts {
+    SignalStart upper, lower;
+    void mark(std::uint64_t i, std::int64_t day, bool upper_left_zero, bool lower_left_zero) noexcept {
+        if (upper_left_zero) upper = {i, day};
+        if (lower_left_zero) lower = {i, day};
+    }
+    /// Both starts among the first `count` points (a restored state's check).
+    bool within(std::uint64_t count) const noexcept { return upper.point <= count && lower.point <= count; }
+    /// names: the upper and lower starts, then their dates.
+    template <class Ar>
+    void visit(Ar& ar, const std::array<const char*, 4>& names) {
+        ar(names[0], upper.point);
+        ar(names[1], lower.point);
+        ar(names[2], upper.day);
+        ar(names[3], lower.day);
+    }
 };
 
 /// The signals of a two-sided monitor (CUSUM, EWMA, Bernoulli and risk-adjusted CUSUM, VLAD) at

@@ -91,8 +91,7 @@ public:
 
 private:
     double se_display_ = std::numeric_limits<double>::quiet_NaN();
-    std::uint64_t upper_start_ = 0, lower_start_ = 0;
-    std::int64_t upper_start_day_ = no_day, lower_start_day_ = no_day;
+    SideStarts starts_;
 
     static std::size_t fix_after(const CusumMonitorOptions& o) noexcept { return o.cusum.fix_after; }
     static spc::SigmaMethod sigma_method(const CusumMonitorOptions& o) noexcept { return o.cusum.sigma_method; }
@@ -129,17 +128,10 @@ inline CusumEvaluation CusumMonitor::evaluate(std::uint64_t i, double x, double 
     ev.lower_sum = ev.point.lower * se_display_;
     ev.decision_interval = p_.h * se_display_;
     if (x != x) return ev;
-    if (ev.point.upper_run == 1) {
-        upper_start_ = i;
-        upper_start_day_ = day;
-    }
-    if (ev.point.lower_run == 1) {
-        lower_start_ = i;
-        lower_start_day_ = day;
-    }
+    starts_.mark(i, day, ev.point.upper_run == 1, ev.point.lower_run == 1);
     // a sum that is not above zero starts at this point (a reset after a signal)
-    const SignalStart up = ev.point.upper_run > 0 ? SignalStart{upper_start_, upper_start_day_} : SignalStart{i, day};
-    const SignalStart down = ev.point.lower_run > 0 ? SignalStart{lower_start_, lower_start_day_} : SignalStart{i, day};
+    const SignalStart up = ev.point.upper_run > 0 ? starts_.upper : SignalStart{i, day};
+    const SignalStart down = ev.point.lower_run > 0 ? starts_.lower : SignalStart{i, day};
     ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, up, down, o_.improvement, signals_, ev.point_type);
     return ev;
 }
@@ -202,10 +194,7 @@ void CusumMonitor::visit(Ar& ar) {
     visit_head(ar);
     ar("display_standard_error", se_display_);
     ar("previous_flags", prev_flags_);
-    ar("upper_start", upper_start_);
-    ar("lower_start", lower_start_);
-    ar("upper_start_day", upper_start_day_);
-    ar("lower_start_day", lower_start_day_);
+    starts_.visit(ar, {"upper_start", "lower_start", "upper_start_day", "lower_start_day"});
     visit_held(ar);
 }
 
@@ -216,7 +205,7 @@ inline void CusumMonitor::validate_state() const {
         detail::corrupted("the CUSUM parameters are invalid");
     if (!(s_.upper >= 0.0) || !(s_.lower >= 0.0) || !std::isfinite(s_.upper) || !std::isfinite(s_.lower))
         detail::corrupted("the CUSUM sums are invalid");
-    if (s_.upper_run > index_ || s_.lower_run > index_ || upper_start_ > index_ || lower_start_ > index_)
+    if (s_.upper_run > index_ || s_.lower_run > index_ || !starts_.within(index_))
         detail::corrupted("the run counters are beyond the points pushed");
     if (prev_flags_ > 3) detail::corrupted("unknown flags");
 }

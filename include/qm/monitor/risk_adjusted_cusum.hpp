@@ -39,6 +39,7 @@
 // = the case after which the sum last left zero.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -94,17 +95,53 @@ struct RiskAdjustedCusumResult {
 RiskAdjustedCusumResult risk_adjusted_cusum(std::span<const double> outcomes, std::span<const double> risks,
                                             const RiskAdjustedCusumOptions& options = {});
 
-struct RiskEvaluation {
+/// One case of a monitor of outcomes with risks (risk-adjusted CUSUM, VLAD).
+template <class Point>
+struct CaseEvaluation {
     std::uint64_t index = 0;
     std::int64_t day = no_day;
     double outcome = 0.0, risk = 0.0;
-    RiskAdjustedCusumPoint point{};
+    Point point{};
     PointType point_type = PointType::common_cause;
     bool alarm = false;
     std::span<const Signal> signals;
 };
 
-class RiskAdjustedCusumMonitor : public Persistent<RiskAdjustedCusumMonitor, MonitorKind::risk_adjusted_cusum> {
+using RiskEvaluation = CaseEvaluation<RiskAdjustedCusumPoint>;
+
+/// What the monitors of outcomes with risks share: the count of cases, their dates, and the
+/// signals of the two sides (each side's start: the case at which its sum last left zero).
+class CaseSignals {
+public:
+    std::uint64_t size() const noexcept { return index_; }
+
+protected:
+    /// Checks the case, updates the chart — update(upper_left_zero, lower_left_zero) returns the
+    /// point and says which sums left zero at this case — and reports the signals.
+    template <class Point, class Update>
+    CaseEvaluation<Point> push_case(double y, double risk, std::int64_t day, Improvement improvement, Update update);
+
+    /// The counters, after the chart's own fields; `names`: the two starts and their dates.
+    template <class Ar>
+    void visit_counters(Ar& ar, const std::array<const char*, 4>& names) {
+        ar("index", index_);
+        ar("last_day", clock_.last_ref());
+        ar("previous_flags", prev_flags_);
+        starts_.visit(ar, names);
+    }
+    void validate_counters() const {
+        if (!starts_.within(index_) || prev_flags_ > 3) detail::corrupted("counters out of range");
+    }
+
+    std::uint64_t index_ = 0;
+    DayClock clock_;
+    std::uint8_t prev_flags_ = 0;
+    SideStarts starts_;
+    std::vector<Signal> signals_;
+};
+
+class RiskAdjustedCusumMonitor : public Persistent<RiskAdjustedCusumMonitor, MonitorKind::risk_adjusted_cusum>,
+                                 public CaseSignals {
 public:
     RiskAdjustedCusumMonitor() : RiskAdjustedCusumMonitor(RiskAdjustedCusumOptions{}) {}
     explicit RiskAdjustedCusumMonitor(const RiskAdjustedCusumOptions& options);
@@ -113,8 +150,6 @@ public:
 
     const RiskAdjustedCusumState& state() const noexcept { return s_; }
     const RiskAdjustedCusumOptions& options() const noexcept { return o_; }
-    std::uint64_t size() const noexcept { return index_; }
-
 
     template <class Ar>
     void visit(Ar& ar);
@@ -123,12 +158,6 @@ public:
 private:
     RiskAdjustedCusumOptions o_;
     RiskAdjustedCusumState s_{};
-    std::uint64_t index_ = 0;
-    DayClock clock_;
-    std::uint8_t prev_flags_ = 0;
-    std::uint64_t upper_start_ = 0, lower_start_ = 0;
-    std::int64_t upper_start_day_ = no_day, lower_start_day_ = no_day;
-    std::vector<Signal> signals_;
 };
 
 // ============================================================================================
@@ -228,34 +257,39 @@ inline RiskAdjustedCusumResult risk_adjusted_cusum(std::span<const double> y, st
 
 inline RiskAdjustedCusumMonitor::RiskAdjustedCusumMonitor(const RiskAdjustedCusumOptions& o) : o_(o) { o_.validate(); }
 
-inline RiskEvaluation RiskAdjustedCusumMonitor::push(double y, double p, std::int64_t day) {
-    detail::check_risk_case(y, p, index_);
+template <class Point, class Update>
+CaseEvaluation<Point> CaseSignals::push_case(double y, double risk, std::int64_t day, Improvement improvement,
+                                             Update update) {
+    detail::check_risk_case(y, risk, index_);
     clock_.check(day, index_);
     signals_.clear();
     const std::uint64_t i = index_;
-    RiskEvaluation ev;
+    CaseEvaluation<Point> ev;
     ev.index = i;
     ev.day = day;
     ev.outcome = y;
-    ev.risk = p;
-    const RiskAdjustedCusumState before = s_;
-    ev.point = risk_adjusted_cusum_update(s_, o_, y, p);
+    ev.risk = risk;
+    bool upper_left_zero = false, lower_left_zero = false;
+    ev.point = update(upper_left_zero, lower_left_zero);
     clock_.advance(day);
     ++index_;
-    if (y == y && p == p) {
-        if (before.upper == 0.0 && ev.point.upper > 0.0) {
-            upper_start_ = i;
-            upper_start_day_ = day;
-        }
-        if (before.lower == 0.0 && ev.point.lower > 0.0) {
-            lower_start_ = i;
-            lower_start_day_ = day;
-        }
-        ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, {upper_start_, upper_start_day_},
-                                      {lower_start_, lower_start_day_}, o_.improvement, signals_, ev.point_type);
+    if (y == y && risk == risk) {
+        starts_.mark(i, day, upper_left_zero, lower_left_zero);
+        ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, starts_.upper, starts_.lower, improvement,
+                                      signals_, ev.point_type);
     }
     ev.signals = signals_;
     return ev;
+}
+
+inline RiskEvaluation RiskAdjustedCusumMonitor::push(double y, double p, std::int64_t day) {
+    return push_case<RiskAdjustedCusumPoint>(y, p, day, o_.improvement, [&](bool& up, bool& down) {
+        const RiskAdjustedCusumState before = s_;
+        const RiskAdjustedCusumPoint pt = risk_adjusted_cusum_update(s_, o_, y, p);
+        up = before.upper == 0.0 && pt.upper > 0.0;
+        down = before.lower == 0.0 && pt.lower > 0.0;
+        return pt;
+    });
 }
 
 template <>
@@ -277,20 +311,14 @@ void RiskAdjustedCusumMonitor::visit(Ar& ar) {
     ar("options", o_);
     ar("upper", s_.upper);
     ar("lower", s_.lower);
-    ar("index", index_);
-    ar("last_day", clock_.last_ref());
-    ar("previous_flags", prev_flags_);
-    ar("upper_start", upper_start_);
-    ar("lower_start", lower_start_);
-    ar("upper_start_day", upper_start_day_);
-    ar("lower_start_day", lower_start_day_);
+    visit_counters(ar, {"upper_start", "lower_start", "upper_start_day", "lower_start_day"});
 }
 
 inline void RiskAdjustedCusumMonitor::validate_state() const {
     detail::validate_options_state(o_, "options");
     if (!(s_.upper >= 0.0) || !(s_.lower >= 0.0) || !std::isfinite(s_.upper) || !std::isfinite(s_.lower))
         detail::corrupted("the CUSUM sums are invalid");
-    if (upper_start_ > index_ || lower_start_ > index_ || prev_flags_ > 3) detail::corrupted("counters out of range");
+    validate_counters();
 }
 
 }  // namespace qm::monitor

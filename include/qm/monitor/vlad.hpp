@@ -101,17 +101,9 @@ struct VladResult {
 
 VladResult vlad(std::span<const double> outcomes, std::span<const double> risks, const VladOptions& options = {});
 
-struct VladEvaluation {
-    std::uint64_t index = 0;
-    std::int64_t day = no_day;
-    double outcome = 0.0, risk = 0.0;
-    VladPoint point{};
-    PointType point_type = PointType::common_cause;
-    bool alarm = false;
-    std::span<const Signal> signals;
-};
+using VladEvaluation = CaseEvaluation<VladPoint>;
 
-class VladMonitor : public Persistent<VladMonitor, MonitorKind::vlad> {
+class VladMonitor : public Persistent<VladMonitor, MonitorKind::vlad>, public CaseSignals {
 public:
     VladMonitor() : VladMonitor(VladOptions{}) {}
     explicit VladMonitor(const VladOptions& options);
@@ -121,7 +113,6 @@ public:
     const VladState& state() const noexcept { return s_; }
     const VladParameters& parameters() const noexcept { return p_; }
     const VladOptions& options() const noexcept { return o_; }
-    std::uint64_t size() const noexcept { return index_; }
 
 
     template <class Ar>
@@ -132,12 +123,6 @@ private:
     VladOptions o_;
     VladParameters p_{};
     VladState s_{};
-    std::uint64_t index_ = 0;
-    DayClock clock_;
-    std::uint8_t prev_flags_ = 0;
-    std::uint64_t upper_start_ = 0, lower_start_ = 0;
-    std::int64_t upper_start_day_ = no_day, lower_start_day_ = no_day;
-    std::vector<Signal> signals_;
 };
 
 // ============================================================================================
@@ -253,33 +238,14 @@ inline VladResult vlad(std::span<const double> y, std::span<const double> risk, 
 inline VladMonitor::VladMonitor(const VladOptions& o) : o_(o), p_(vlad_parameters(o)) {}
 
 inline VladEvaluation VladMonitor::push(double y, double risk, std::int64_t day) {
-    detail::check_risk_case(y, risk, index_);
-    clock_.check(day, index_);
-    signals_.clear();
-    const std::uint64_t i = index_;
-    VladEvaluation ev;
-    ev.index = i;
-    ev.day = day;
-    ev.outcome = y;
-    ev.risk = risk;
-    const double up0 = s_.upper, lo0 = s_.lower;
-    ev.point = vlad_update(s_, p_, y, risk);
-    clock_.advance(day);
-    ++index_;
-    if (y == y && risk == risk) {
-        if (lo0 == 0.0 && ev.point.lower < 0.0) {
-            upper_start_ = i;  // deterioration side (S⁻) left zero
-            upper_start_day_ = day;
-        }
-        if (up0 == 0.0 && ev.point.upper > 0.0) {
-            lower_start_ = i;  // improvement side (S⁺)
-            lower_start_day_ = day;
-        }
-        ev.alarm |= two_sided_signals(ev.point.flags, prev_flags_, i, day, {upper_start_, upper_start_day_},
-                                      {lower_start_, lower_start_day_}, o_.improvement, signals_, ev.point_type);
-    }
-    ev.signals = signals_;
-    return ev;
+    // the deterioration side (S⁻, flag 1) is the "upper" one of the signals, improvement (S⁺) the lower
+    return push_case<VladPoint>(y, risk, day, o_.improvement, [&](bool& deterioration, bool& improvement) {
+        const double up0 = s_.upper, lo0 = s_.lower;
+        const VladPoint pt = vlad_update(s_, p_, y, risk);
+        deterioration = lo0 == 0.0 && pt.lower < 0.0;
+        improvement = up0 == 0.0 && pt.upper > 0.0;
+        return pt;
+    });
 }
 
 template <>
@@ -316,13 +282,7 @@ void VladMonitor::visit(Ar& ar) {
     ar("upper", s_.upper);
     ar("lower", s_.lower);
     ar("cases", s_.cases);
-    ar("index", index_);
-    ar("last_day", clock_.last_ref());
-    ar("previous_flags", prev_flags_);
-    ar("deterioration_start", upper_start_);
-    ar("improvement_start", lower_start_);
-    ar("deterioration_start_day", upper_start_day_);
-    ar("improvement_start_day", lower_start_day_);
+    visit_counters(ar, {"deterioration_start", "improvement_start", "deterioration_start_day", "improvement_start_day"});
     if constexpr (Ar::loading) {
         try {
             p_ = vlad_parameters(o_);
@@ -335,8 +295,8 @@ void VladMonitor::visit(Ar& ar) {
 inline void VladMonitor::validate_state() const {
     if (!(s_.upper >= 0.0) || !(s_.lower <= 0.0) || !std::isfinite(s_.upper) || !std::isfinite(s_.lower))
         detail::corrupted("the EO-CUSUM sums are invalid");
-    if (s_.cases > index_ || upper_start_ > index_ || lower_start_ > index_ || prev_flags_ > 3)
-        detail::corrupted("counters out of range");
+    if (s_.cases > index_) detail::corrupted("counters out of range");
+    validate_counters();
     const double o = s_.observed.hi + s_.observed.lo, e = s_.expected.hi + s_.expected.lo;
     if (!(o >= 0.0) || !(e >= 0.0) || o > static_cast<double>(s_.cases) || e > static_cast<double>(s_.cases))
         detail::corrupted("the expected or observed counts are impossible for the cases seen");
