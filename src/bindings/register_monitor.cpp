@@ -302,6 +302,29 @@ py::dict outcome_replay(Monitor& self, const py::handle& y_obj, const py::handle
         {"a", "b", "e"});
 }
 
+/// push() and replay() of a monitor of outcomes with risks (risk-adjusted CUSUM, VLAD): own(d, point)
+/// adds the chart's own fields to a push's dict, fill(ev, statistic, a, b, e) a replay row's.
+template <class Monitor, class Own, class Fill>
+void bind_case_push(py::class_<Monitor>& c, Own own, Fill fill) {
+    c.def(
+         "push",
+         [own](Monitor& self, double outcome, double risk, const py::handle& day) {
+             const auto ev = self.push(outcome, risk, day_of(day));
+             py::dict d = push_head(ev.index, ev.day, ev.outcome);
+             d["risk"] = ev.risk;
+             own(d, ev.point);
+             push_tail(d, ev.point.flags, ev.point_type, false, ev.alarm, ev.signals, {});
+             return d;
+         },
+         py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
+        .def(
+            "replay",
+            [fill](Monitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
+                return outcome_replay(self, y, p, days, fill);
+            },
+            py::arg("outcomes"), py::arg("risks"), py::arg("days") = py::none());
+}
+
 template <class Monitor>
 void bind_state(py::class_<Monitor>& c) {
     c.def("save", [](const Monitor& m) { return as_bytes(m.save()); }, "The state as a compact versioned byte string.")
@@ -700,36 +723,25 @@ void register_monitor(py::module_& m) {
              py::arg("odds_ratio_null") = 1.0, py::arg("odds_ratio_upper") = 2.0, py::arg("odds_ratio_lower") = 0.5,
              py::arg("h_upper") = 4.5, py::arg("h_lower") = 4.0, py::arg("reset_after_signal") = true,
              py::arg("improvement") = "decrease")
-        .def(
-            "push",
-            [](RiskAdjustedCusumMonitor& self, double outcome, double risk, const py::handle& day) {
-                const auto ev = self.push(outcome, risk, day_of(day));
-                py::dict d = push_head(ev.index, ev.day, ev.outcome);
-                d["risk"] = ev.risk;
-                d["weight_upper"] = ev.point.weight_upper;
-                d["weight_lower"] = ev.point.weight_lower;
-                d["upper"] = ev.point.upper;
-                d["lower"] = ev.point.lower;
-                push_tail(d, ev.point.flags, ev.point_type, false, ev.alarm, ev.signals, {});
-                return d;
-            },
-            py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
-        .def(
-            "replay",
-            [](RiskAdjustedCusumMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
-                return outcome_replay(self, y, p, days, [](const RiskEvaluation& ev, double& s, double& a, double& b, double& e) {
-                    s = ev.outcome;
-                    a = ev.point.upper;
-                    b = ev.point.lower;
-                    e = ev.point.weight_upper;
-                });
-            },
-            py::arg("outcomes"), py::arg("risks"), py::arg("days") = py::none())
         .def_property_readonly("state", [](const RiskAdjustedCusumMonitor& s) {
             py::dict d;
             d["upper"] = s.state().upper;
             d["lower"] = s.state().lower;
             return d;
+        });
+    bind_case_push(
+        racusum,
+        [](py::dict& d, const RiskAdjustedCusumPoint& pt) {
+            d["weight_upper"] = pt.weight_upper;
+            d["weight_lower"] = pt.weight_lower;
+            d["upper"] = pt.upper;
+            d["lower"] = pt.lower;
+        },
+        [](const RiskEvaluation& ev, double& s, double& a, double& b, double& e) {
+            s = ev.outcome;
+            a = ev.point.upper;
+            b = ev.point.lower;
+            e = ev.point.weight_upper;
         });
     bind_state(racusum);
 
@@ -753,32 +765,6 @@ void register_monitor(py::module_& m) {
              py::arg("h_improvement") = nan, py::arg("mean_risk") = nan, py::arg("odds_ratio_deterioration") = 2.0,
              py::arg("odds_ratio_improvement") = 0.5, py::arg("reset_after_signal") = true,
              py::arg("improvement") = "decrease")
-        .def(
-            "push",
-            [](VladMonitor& self, double outcome, double risk, const py::handle& day) {
-                const auto ev = self.push(outcome, risk, day_of(day));
-                py::dict d = push_head(ev.index, ev.day, ev.outcome);
-                d["risk"] = ev.risk;
-                d["vlad"] = ev.point.vlad;
-                d["expected"] = ev.point.expected;
-                d["observed"] = ev.point.observed;
-                d["upper"] = ev.point.upper;
-                d["lower"] = ev.point.lower;
-                push_tail(d, ev.point.flags, ev.point_type, false, ev.alarm, ev.signals, {});
-                return d;
-            },
-            py::arg("outcome"), py::arg("risk"), py::arg("day") = py::none())
-        .def(
-            "replay",
-            [](VladMonitor& self, const py::handle& y, const py::handle& p, const py::handle& days) {
-                return outcome_replay(self, y, p, days, [](const VladEvaluation& ev, double& s, double& a, double& b, double& e) {
-                    s = ev.point.vlad;
-                    a = ev.point.upper;
-                    b = ev.point.lower;
-                    e = ev.point.expected;
-                });
-            },
-            py::arg("outcomes"), py::arg("risks"), py::arg("days") = py::none())
         .def_property_readonly("parameters", [](const VladMonitor& s) {
             const auto& p = s.parameters();
             py::dict d;
@@ -787,6 +773,21 @@ void register_monitor(py::module_& m) {
             d["h_deterioration"] = p.h_deterioration;
             d["h_improvement"] = p.h_improvement;
             return d;
+        });
+    bind_case_push(
+        vladm,
+        [](py::dict& d, const VladPoint& pt) {
+            d["vlad"] = pt.vlad;
+            d["expected"] = pt.expected;
+            d["observed"] = pt.observed;
+            d["upper"] = pt.upper;
+            d["lower"] = pt.lower;
+        },
+        [](const VladEvaluation& ev, double& s, double& a, double& b, double& e) {
+            s = ev.point.vlad;
+            a = ev.point.upper;
+            b = ev.point.lower;
+            e = ev.point.expected;
         });
     bind_state(vladm);
 
