@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <qm/core/error.hpp>
+#include <qm/spc/rules.hpp>
 
 namespace py = pybind11;
 
@@ -39,6 +40,45 @@ inline std::span<const std::size_t> view_index(const py::handle& obj, const char
         if (v[i] < 0) fail_argument(argument, i, "must not be negative, got " + std::to_string(v[i]));
     static_assert(sizeof(std::size_t) == sizeof(std::int64_t));
     return {reinterpret_cast<const std::size_t*>(v.data()), v.size()};
+}
+
+/// view() of an optional argument: empty for None.
+template <class T>
+std::span<const T> optional_view(const py::handle& obj, const char* argument) {
+    if (obj.is_none()) return {};
+    return view<T>(obj, argument);
+}
+
+/// view_index() of an optional argument: empty for None.
+inline std::span<const std::size_t> optional_index(const py::handle& obj, const char* argument) {
+    if (obj.is_none()) return {};
+    return view_index(obj, argument);
+}
+
+/// rules: None (the preset's), a rule-set name, or a list of rule names (bits on top of the
+/// preset's semantics); an unknown name is a ValueError naming its position.
+inline spc::RuleOptions rules_from(const py::handle& rules_obj, spc::RuleOptions base) {
+    if (rules_obj.is_none()) return base;
+    if (py::isinstance<py::str>(rules_obj)) return spc::rule_set(rules_obj.cast<std::string>());
+    spc::RuleFlags bits = 0;
+    std::size_t k = 0;
+    for (const auto& item : rules_obj) {
+        const auto name = py::str(item).cast<std::string>();
+        bool found = false;
+        for (std::size_t b = 0; b < spc::rule_names.size(); ++b)
+            if (spc::rule_names[b] == name) {
+                bits = static_cast<spc::RuleFlags>(bits | (1u << b));
+                found = true;
+            }
+        if (!found) {
+            std::string known;
+            for (auto n : spc::rule_names) known.append(known.empty() ? "" : ", ").append(n);
+            fail_argument("rules", k, "unknown rule '" + name + "' (known: " + known + ")");
+        }
+        ++k;
+    }
+    base.rules = bits;
+    return base;
 }
 
 /// Hands a vector to numpy without copying: the capsule owns the moved-from storage.

@@ -13,11 +13,6 @@ namespace {
 
 using namespace qm::assurance;
 
-std::span<const double> optional_view(const py::handle& obj, const char* argument) {
-    if (obj.is_none()) return {};
-    return view<double>(obj, argument);
-}
-
 void put_index(py::dict& d, const char* name, IndexColumns&& c) {
     const std::string n(name);
     d[py::str(n)] = to_numpy(std::move(c.value));
@@ -45,9 +40,9 @@ void register_assurance2(py::module_& m) {
             CapabilityInput in;
             in.values = view<double>(values_obj, "values");
             in.offsets = view_index(offsets_obj, "offsets");
-            in.lower = optional_view(lower_obj, "lower");
-            in.upper = optional_view(upper_obj, "upper");
-            in.nominal = optional_view(nominal_obj, "nominal");
+            in.lower = optional_view<double>(lower_obj, "lower");
+            in.upper = optional_view<double>(upper_obj, "upper");
+            in.nominal = optional_view<double>(nominal_obj, "nominal");
             CapabilityOptions o;
             o.confidence = confidence;
             o.mr_d2 = mr_d2;
@@ -114,10 +109,10 @@ void register_assurance2(py::module_& m) {
             in.centre = view<double>(centre_obj, "centre");
             in.lower = view<double>(lower_obj, "lower");
             in.upper = view<double>(upper_obj, "upper");
-            in.denominators = optional_view(den_obj, "denominator");
+            in.denominators = optional_view<double>(den_obj, "denominator");
             in.offsets = view_index(offsets_obj, "offsets");
             if (!begin_obj.is_none()) in.phase_begin = view_index(begin_obj, "phase_begin");
-            in.targets = optional_view(targets_obj, "target");
+            in.targets = optional_view<double>(targets_obj, "target");
             in.improvement = parse_improvement(improvement);
             TargetAssuranceResult r;
             {
@@ -171,9 +166,9 @@ void register_assurance2(py::module_& m) {
             SiiInput in;
             in.values = view<double>(values_obj, "value");
             in.population = view<double>(pop_obj, "population");
-            in.se = optional_view(se_obj, "se");
-            in.lower = optional_view(lower_obj, "lower");
-            in.upper = optional_view(upper_obj, "upper");
+            in.se = optional_view<double>(se_obj, "se");
+            in.lower = optional_view<double>(lower_obj, "lower");
+            in.upper = optional_view<double>(upper_obj, "upper");
             in.offsets = view_index(offsets_obj, "offsets");
             SiiOptions o;
             o.value_type = parse_sii_value_type(value_type);
@@ -238,7 +233,7 @@ void register_assurance2(py::module_& m) {
             std::vector<AssuranceIcon> a(a8.size());
             for (std::size_t i = 0; i < v8.size(); ++i) v[i] = static_cast<VariationIcon>(v8[i]);
             for (std::size_t i = 0; i < a8.size(); ++i) a[i] = static_cast<AssuranceIcon>(a8[i]);
-            BoardInput in{.variation = v, .assurance = a, .target_index = optional_view(ti_obj, "target_index")};
+            BoardInput in{.variation = v, .assurance = a, .target_index = optional_view<double>(ti_obj, "target_index")};
             BoardSummary s = board_summary(in);
             py::dict d;
             d["column"] = to_numpy<BoardColumn, std::int8_t>(std::move(s.column));

@@ -37,12 +37,6 @@ py::array_t<Out> view_of(const std::vector<T>& v, const py::object& owner) {
     return a;
 }
 
-template <class T>
-std::span<const T> optional_view(const py::handle& obj, const char* argument) {
-    if (obj.is_none()) return {};
-    return view<T>(obj, argument);
-}
-
 mt::Assessment assessment_from(const py::dict& d, std::size_t n_units, std::size_t n_rounds, std::size_t n_raters) {
     mt::Assessment a;
     auto get = [&](const char* k) -> py::object { return d.contains(k) ? py::object(d[k]) : py::object(py::none()); };

@@ -16,12 +16,6 @@ namespace {
 using namespace qm::monitor;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-template <class T>
-std::span<const T> opt_view(const py::handle& obj, const char* argument) {
-    if (obj.is_none()) return {};
-    return view<T>(obj, argument);
-}
-
 
 /// Period rows per group: int64 with −1 = default (npos).
 std::vector<std::size_t> period_rows(const py::handle& obj, const char* argument) {
@@ -38,33 +32,6 @@ std::int64_t day_of(const py::handle& obj) {
 }
 
 py::object day_or_none(std::int64_t d) { return d == no_day ? py::object(py::none()) : py::object(py::int_(d)); }
-
-std::string rule_set_list() {
-    std::string known;
-    for (auto n : spc::rule_names) known.append(known.empty() ? "" : ", ").append(n);
-    return known;
-}
-
-/// rules: None (the preset's), a rule-set name, or a list of rule names on the preset's semantics.
-spc::RuleOptions rules_from(const py::handle& rules_obj, spc::RuleOptions base) {
-    if (rules_obj.is_none()) return base;
-    if (py::isinstance<py::str>(rules_obj)) return spc::rule_set(rules_obj.cast<std::string>());
-    spc::RuleFlags bits = 0;
-    std::size_t k = 0;
-    for (const auto& item : rules_obj) {
-        const auto name = py::str(item).cast<std::string>();
-        bool found = false;
-        for (std::size_t b = 0; b < spc::rule_names.size(); ++b)
-            if (spc::rule_names[b] == name) {
-                bits = static_cast<spc::RuleFlags>(bits | (1u << b));
-                found = true;
-            }
-        if (!found) fail_argument("rules", k, "unknown rule '" + name + "' (known: " + rule_set_list() + ")");
-        ++k;
-    }
-    base.rules = bits;
-    return base;
-}
 
 ShewhartOptions shewhart_options(const std::string& chart, const std::string& preset, const py::handle& rules,
                                  const std::string& improvement, double target, std::size_t fix_after) {
@@ -280,8 +247,8 @@ template <class Monitor, class Fill>
 py::dict sized_replay(Monitor& self, const py::handle& values_obj, const py::handle& sizes_obj,
                       const py::handle& days_obj, const std::array<const char*, 3>& names, Fill fill) {
     const auto values = view<double>(values_obj, "value");
-    const auto sizes = opt_view<double>(sizes_obj, "size");
-    const auto days = opt_view<std::int64_t>(days_obj, "date");
+    const auto sizes = optional_view<double>(sizes_obj, "size");
+    const auto days = optional_view<std::int64_t>(days_obj, "date");
     const std::size_t n = replay_length(values, days, sizes, "size");
     return replay_three(
         self, n,
@@ -295,7 +262,7 @@ py::dict outcome_replay(Monitor& self, const py::handle& y_obj, const py::handle
                         Fill fill) {
     const auto y = view<double>(y_obj, "outcome");
     const auto p = view<double>(p_obj, "risk");
-    const auto days = opt_view<std::int64_t>(days_obj, "date");
+    const auto days = optional_view<std::int64_t>(days_obj, "date");
     const std::size_t n = replay_length(y, days, p, "risk");
     return replay_three(
         self, n, [&](std::size_t i) { return self.push(y[i], p[i], days.empty() ? no_day : days[i]); }, fill,
@@ -438,9 +405,9 @@ void register_monitor(py::module_& m) {
             [](ShewhartMonitor& self, const py::handle& values_obj, const py::handle& den_obj, const py::handle& days_obj,
                const py::handle& excl_obj) {
                 const auto values = view<double>(values_obj, "value");
-                const auto dens = opt_view<double>(den_obj, "denominator");
-                const auto days = opt_view<std::int64_t>(days_obj, "date");
-                const auto excl = opt_view<std::uint8_t>(excl_obj, "exclude");
+                const auto dens = optional_view<double>(den_obj, "denominator");
+                const auto days = optional_view<std::int64_t>(days_obj, "date");
+                const auto excl = optional_view<std::uint8_t>(excl_obj, "exclude");
                 const std::size_t n = replay_length(values, days, dens, "denominator");
                 if (!excl.empty() && excl.size() != n) fail_argument("exclude", "needs one entry per value");
                 ReplayColumns c(n);
@@ -521,8 +488,8 @@ void register_monitor(py::module_& m) {
         [](const std::string& chart, const std::string& preset, const py::handle& values_obj, const py::handle& den_obj,
            const py::handle& excl_obj) {
             const auto o = shewhart_preset(preset, spc::parse_chart(chart), 0);
-            return limits_dict(learn_limits(o.chart, view<double>(values_obj, "value"), opt_view<double>(den_obj, "denominator"),
-                                            o.limits, opt_view<std::uint8_t>(excl_obj, "exclude")));
+            return limits_dict(learn_limits(o.chart, view<double>(values_obj, "value"), optional_view<double>(den_obj, "denominator"),
+                                            o.limits, optional_view<std::uint8_t>(excl_obj, "exclude")));
         },
         py::arg("chart"), py::arg("preset"), py::arg("values"), py::arg("denominators") = py::none(),
         py::arg("exclude") = py::none());
@@ -676,7 +643,7 @@ void register_monitor(py::module_& m) {
             "replay",
             [](BernoulliCusumMonitor& self, const py::handle& values_obj, const py::handle& days_obj) {
                 const auto values = view<double>(values_obj, "outcome");
-                const auto days = opt_view<std::int64_t>(days_obj, "date");
+                const auto days = optional_view<std::int64_t>(days_obj, "date");
                 const std::size_t n = replay_length(values, days, {}, "");
                 ReplayColumns c(n);
                 std::vector<double> up(n), lo(n);
@@ -935,12 +902,12 @@ void register_monitor(py::module_& m) {
             const auto pb = period_rows(pb_obj, "period_start"), pe = period_rows(pe_obj, "period_end");
             ReviewInput in;
             in.values = view<double>(values_obj, "value");
-            in.denominators = opt_view<double>(den_obj, "denominator");
+            in.denominators = optional_view<double>(den_obj, "denominator");
             in.offsets = view_index(offsets_obj, "offsets");
-            in.goals = opt_view<double>(goals_obj, "goal");
+            in.goals = optional_view<double>(goals_obj, "goal");
             in.period_begin = pb;
             in.period_end = pe;
-            in.exclude = opt_view<std::uint8_t>(excl_obj, "exclude");
+            in.exclude = optional_view<std::uint8_t>(excl_obj, "exclude");
             ReviewTable t;
             {
                 py::gil_scoped_release release;
@@ -969,13 +936,13 @@ void register_monitor(py::module_& m) {
             const auto pb = period_rows(pb_obj, "period_start"), pe = period_rows(pe_obj, "period_end");
             ControlAssuranceInput in;
             in.values = view<double>(values_obj, "value");
-            in.denominators = opt_view<double>(den_obj, "denominator");
-            in.days = opt_view<std::int64_t>(days_obj, "date");
+            in.denominators = optional_view<double>(den_obj, "denominator");
+            in.days = optional_view<std::int64_t>(days_obj, "date");
             in.offsets = view_index(offsets_obj, "offsets");
-            in.goals = opt_view<double>(goals_obj, "goal");
+            in.goals = optional_view<double>(goals_obj, "goal");
             in.period_begin = pb;
             in.period_end = pe;
-            in.exclude = opt_view<std::uint8_t>(excl_obj, "exclude");
+            in.exclude = optional_view<std::uint8_t>(excl_obj, "exclude");
             ControlAssuranceTable t;
             {
                 py::gil_scoped_release release;
