@@ -946,6 +946,7 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
     for (std::size_t g = 0; g < G; ++g) {
         const double* x = obs.data() + off[g];
         const std::size_t len = off[g + 1] - off[g];
+        stats::detail::prefetch_ahead(x, 512);  // a stream of observations larger than the caches
         bool bad = false;
         for (std::size_t j = 0; j < len; ++j) bad |= std::fabs(x[j]) > max_magnitude;  // infinite too
         if (bad) fail_obs();
