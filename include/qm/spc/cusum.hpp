@@ -287,11 +287,13 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
                                        std::size_t g) {
     InControlEstimate e{target, sigma, 0, false, false};
     bool subgroups = false;
-    for (std::size_t i = 0; i < len; ++i)
+    for (std::size_t i = 0; i < len; ++i) {
+        if (i % 8 == 0) stats::detail::prefetch_ahead(y + i, 256);  // long baselines: see prefetch_ahead
         if (y[i] == y[i]) {
             ++e.n_baseline;
             subgroups = subgroups || (n != nullptr && n[i] != 1.0);
         }
+    }
     auto where = [&]() -> std::string {  // built only for a message
         return nm.indexed ? "the baseline of group " + std::to_string(g) : "the baseline";
     };
@@ -385,6 +387,7 @@ inline void validate_values_offsets(std::span<const double> values, std::span<co
     const v2d one = splat2(1.0), limit = splat2(1e300);
     std::size_t i = 0;
     for (; i + 2 <= n; i += 2) {
+        if (i % 8 == 0) prefetch_ahead(y + i, 256);
         const v2d v = load2(y + i);
         numbers += keep2(is_number2(v), one);
         big |= less2(limit, abs2(v));
