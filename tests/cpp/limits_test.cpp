@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -29,6 +30,7 @@
 #include <qm/spc/limits.hpp>
 
 #include "test_csv.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -274,6 +276,37 @@ TEST(SubgroupStats, PistonRingMeansAndSdsAsPrintedInTable63) {
     }
     // sample 1: 74.030 74.002 74.019 73.992 74.008 → R = 74.030 − 73.992
     EXPECT_DOUBLE_EQ(s.range[0], 74.030 - 73.992);
+}
+
+TEST(SubgroupStats, TwoThreadsGiveTheSameBitsAndTheSameError) {
+    // 40,000 subgroups of 1-8 observations (about 180,000: enough for two chunks), some missing,
+    // some subgroups empty; the threaded statistics against the one-thread ones, bit for bit.
+    std::mt19937_64 rng(99);
+    std::uniform_int_distribution<int> size(0, 8), pct(0, 99);
+    std::normal_distribution<double> z(50.0, 5.0);
+    std::vector<double> obs;
+    std::vector<std::size_t> off{0};
+    for (int g = 0; g < 40000; ++g) {
+        const int m = size(rng);
+        for (int j = 0; j < m; ++j) obs.push_back(pct(rng) < 3 ? NaN : z(rng));
+        off.push_back(obs.size());
+    }
+    ASSERT_GT(obs.size(), 100000u);
+    namespace lim = qm::spc::detail::limits;
+    const SubgroupStats one = lim::subgroup_stats_of(obs, off, true, 1), two = lim::subgroup_stats_of(obs, off, true, 2);
+    ASSERT_EQ(one.count(), 40000u);
+    ASSERT_EQ(two.count(), 40000u);
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    for (std::size_t g = 0; g < one.count(); ++g) {
+        ASSERT_EQ(one.size[g], two.size[g]) << g;
+        ASSERT_TRUE(same(one.mean[g], two.mean[g]) && same(one.range[g], two.range[g]) && same(one.sd[g], two.sd[g]))
+            << g;
+    }
+    // two bad observations, one in each half: the error names the first, whichever thread sees one
+    obs[obs.size() / 4] = std::numeric_limits<double>::infinity();
+    obs[obs.size() * 3 / 4] = -std::numeric_limits<double>::infinity();
+    const std::string where = "obs[" + std::to_string(obs.size() / 4) + "]";
+    for (unsigned t : {1u, 2u}) qm_test::expect_invalid([&] { (void)lim::subgroup_stats_of(obs, off, true, t); }, where);
 }
 
 TEST(SubgroupStats, SkipMissingObservationsAndKeepEmptySubgroups) {

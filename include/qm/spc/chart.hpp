@@ -331,7 +331,8 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
     if (subgroups)
         sg = lim_::subgroup_stats_of(in.values, in.subgroup_offsets,
                                      opt.chart == ChartType::xbar_s ||
-                                         lim_::resolve(opt.limits.subgroup_sigma, opt.chart) != SubgroupSigma::mean_range);
+                                         lim_::resolve(opt.limits.subgroup_sigma, opt.chart) != SubgroupSigma::mean_range,
+                                     threads);
     const PhaseLayout layout = phase_layout(in.offsets, in.phase_starts);
     const std::size_t P = layout.phases();
 

@@ -83,6 +83,7 @@
 
 #include <qm/core/memory.hpp>
 #include <qm/core/error.hpp>
+#include <qm/core/parallel.hpp>
 #include <qm/spc/chart_types.hpp>
 #include <qm/spc/constants.hpp>
 #include <qm/stats/detail/lanes.hpp>
@@ -919,8 +920,11 @@ inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double m
     return l0;
 }
 
-/// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty).
-inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<const std::size_t> off, bool with_sd) {
+/// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty), the
+/// subgroups split over `threads` threads (0: all cores; chunks of about equal numbers of
+/// observations, qm/core/parallel.hpp; each subgroup is computed the same way on any thread).
+inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<const std::size_t> off, bool with_sd,
+                                       unsigned threads = 1) {
     if (off.size() < 2) fail_argument("subgroup_offsets", "needs at least 2 entries (one subgroup)");
     if (off.front() != 0) fail_argument("subgroup_offsets", 0, "must be 0, got " + std::to_string(off.front()));
     if (off.back() != obs.size())
@@ -939,43 +943,45 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
     };
     const std::size_t G = off.size() - 1;
     SubgroupStats s;
-    s.mean.resize(G);
-    s.range.resize(G);
-    if (with_sd) s.sd.resize(G);
-    s.size.resize(G);
-    for (std::size_t g = 0; g < G; ++g) {
-        const double* x = obs.data() + off[g];
-        const std::size_t len = off[g + 1] - off[g];
-        stats::detail::prefetch_ahead(x, 512);  // a stream of observations larger than the caches
-        bool bad = false;
-        for (std::size_t j = 0; j < len; ++j) bad |= std::fabs(x[j]) > max_magnitude;  // infinite too
-        if (bad) fail_obs();
-        std::size_t m = 0;
-        const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, m);
-        double lo = inf, hi = -inf;
-        for (std::size_t j = 0; j < len; ++j) {
-            if (x[j] != x[j]) continue;
-            lo = std::min(lo, x[j]);
-            hi = std::max(hi, x[j]);
+    qm::detail::size_column(s.mean, G);
+    qm::detail::size_column(s.range, G);
+    if (with_sd) qm::detail::size_column(s.sd, G);
+    qm::detail::size_column(s.size, G);
+    for_each_group_chunk(off, threads, [&](std::size_t g0, std::size_t g1) {
+        for (std::size_t g = g0; g < g1; ++g) {
+            const double* x = obs.data() + off[g];
+            const std::size_t len = off[g + 1] - off[g];
+            stats::detail::prefetch_ahead(x, 512);  // a stream of observations larger than the caches
+            bool bad = false;
+            for (std::size_t j = 0; j < len; ++j) bad |= std::fabs(x[j]) > max_magnitude;  // infinite too
+            if (bad) fail_obs();
+            std::size_t m = 0;
+            const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, m);
+            double lo = inf, hi = -inf;
+            for (std::size_t j = 0; j < len; ++j) {
+                if (x[j] != x[j]) continue;
+                lo = std::min(lo, x[j]);
+                hi = std::max(hi, x[j]);
+            }
+            s.size[g] = m;
+            if (m == 0) {
+                s.mean[g] = s.range[g] = nan;
+                if (with_sd) s.sd[g] = nan;
+                continue;
+            }
+            const double mean = stats::detail::dd_div(sum, m);
+            s.mean[g] = mean;
+            s.range[g] = hi - lo;
+            if (!with_sd) continue;
+            if (m < 2) {
+                s.sd[g] = nan;
+                continue;
+            }
+            // Two-pass variance, as R's var(): squared deviations from the accurate mean.
+            std::size_t m2 = 0;
+            s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, m2), m - 1));
         }
-        s.size[g] = m;
-        if (m == 0) {
-            s.mean[g] = s.range[g] = nan;
-            if (with_sd) s.sd[g] = nan;
-            continue;
-        }
-        const double mean = stats::detail::dd_div(sum, m);
-        s.mean[g] = mean;
-        s.range[g] = hi - lo;
-        if (!with_sd) continue;
-        if (m < 2) {
-            s.sd[g] = nan;
-            continue;
-        }
-        // Two-pass variance, as R's var(): squared deviations from the accurate mean.
-        std::size_t m2 = 0;
-        s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, m2), m - 1));
-    }
+    });
     return s;
 }
 
