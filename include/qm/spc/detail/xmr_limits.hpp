@@ -47,8 +47,8 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     if (n == 0) return r;
     DD2 sx0, sx1, sd0, sd1;
     v2d cx0 = splat2(0), cx1 = splat2(0), cd0 = splat2(0), cd1 = splat2(0);
-    // the largest moving range and value magnitude: one vector each (SSE2 has 16 registers, and
-    // the eight of the sums must not be spilled: their low words are a chain through the loop)
+    // the largest moving range and value magnitude: one vector each (SSE2 has 16 registers and
+    // the sums take eight; a spilled sum puts a store and a load on its chain through the loop)
     v2d m = splat2(0), a = splat2(0);
     const v2d one = splat2(1.0);
     auto keep_max = [block_max](std::size_t j, v2d b) noexcept {
