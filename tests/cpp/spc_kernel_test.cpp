@@ -223,3 +223,34 @@ TEST(SpcKernel, ScreeningSubtractsOnlyTheBlocksThatReachTheThreshold) {
     }
     EXPECT_GT(screened_cases, 1000);  // most cases do screen something out
 }
+
+TEST(SpcKernel, ScreenedMeanMovingRangeStaysAccurateBesideHugeOutliers) {
+    // Moving ranges near 1 and a few outliers of 1e8 ... 1e290 that screening drops: subtracting
+    // the dropped ones from the sum of all would leave an error at the outliers' scale (about
+    // 2^-106 of it), so beyond 2^24 times the kept sum the kept ranges are summed again. The
+    // screened mean against its definition, the kept ranges summed in long double.
+    std::mt19937_64 rng(2718);
+    std::normal_distribution<double> z(0.0, 1.0);
+    XmrOptions o;
+    for (double scale : {1e8, 1e15, 1e17, 1e25, 1e100, 1e290}) {
+        for (int iter = 0; iter < 50; ++iter) {
+            std::vector<double> y(300);
+            for (auto& v : y) v = 50 + z(rng);
+            for (int k = 0; k < 3; ++k) y[rng() % y.size()] = scale * (1 + 0.1 * z(rng));
+            const std::size_t n = y.size();
+            long double all = 0;
+            for (std::size_t j = 1; j < n; ++j) all += std::fabs(y[j] - y[j - 1]);
+            const double amr0 = static_cast<double>(all / static_cast<long double>(n - 1));
+            const double thr = o.screen_multiplier * amr0;
+            long double kept = 0;
+            std::size_t count = 0;
+            for (std::size_t j = 1; j < n; ++j)
+                if (const double d = std::fabs(y[j] - y[j - 1]); d < thr) kept += d, ++count;
+            std::vector<double> block_max(detail::xmr_block_count(n));
+            const auto L = detail::xmr_limits(y.data(), n, o, block_max.data());
+            ASSERT_EQ(L.n_mr, count) << scale;
+            const double want = static_cast<double>(kept / static_cast<long double>(count));
+            ASSERT_NEAR(L.amr, want, 1e-15 * want) << "scale " << scale << " iteration " << iter;
+        }
+    }
+}

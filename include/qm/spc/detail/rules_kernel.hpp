@@ -532,9 +532,9 @@ constexpr std::uint64_t at_least_4_of_5(const std::uint64_t* a) noexcept {
     return ~two;
 }
 
-/// The low byte of each of 64 codes held as 2^52 + code in doubles (the low byte of the bit
-/// pattern is the code): comparisons that yield doubles vectorise on every x86-64 (SSE2),
-/// comparisons that yield integers do not.
+/// The low byte of each of 64 codes held in 8-byte slots: as 2^52 + code in a double (the low
+/// byte of the bit pattern is the code; scalar comparisons that yield doubles vectorise on SSE2)
+/// or as a 64-bit integer (the vector kernels' compare masks ANDed with their bits).
 inline void low_bytes(const double* dcode, std::uint8_t* code) noexcept {
     for (std::size_t k = 0; k < 64; ++k) {
         std::uint64_t u;

@@ -25,7 +25,9 @@ struct PhaseLimits {
 // them — and a point that lies on the mean is seen on it. The pass also keeps the largest moving
 // range of every 16 (block_max): screening then subtracts, from the double-double sum, the
 // moving ranges at or above the threshold, and reads again only the blocks whose largest one
-// reaches it (on normal noise about one block in seven) rather than the whole baseline.
+// reaches it (on normal noise about one block in seven) rather than the whole baseline. When the
+// dropped ranges dwarf the kept ones (the difference would lose bits), the kept ones are summed
+// again directly.
 // ------------------------------------------------------------------------------------------
 
 inline constexpr std::size_t xmr_block = 16;
@@ -169,14 +171,15 @@ inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& 
     if (o.screen_moving_ranges && f.n_d > 0) {
         const double thr = o.screen_multiplier * amr;
         if (!(f.max_d < thr)) {  // something is screened out (or amr is 0: everything is)
-            // the sum of the moving ranges below thr: all of them less those at or above it
-            stats::detail::DD sk = f.sum_d;
+            // The sum of the moving ranges below thr: all of them less those at or above it,
+            // which are summed apart (double-double) and subtracted once.
+            stats::detail::DD dropped;
             double ck = f.n_d;
             auto drop = [&](std::size_t j0, std::size_t j1) noexcept {
                 for (std::size_t j = j0; j < j1; ++j) {
                     const double d = std::fabs(y[j] - y[j - 1]);
                     if (d >= thr) {  // false for a missing one
-                        sk.add(-d);
+                        dropped.add(d);
                         ck -= 1;
                     }
                 }
@@ -198,6 +201,23 @@ inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& 
                 drop(j0, std::min(j0 + xmr_block, f.covered));
             }
             drop(f.covered, n);
+            stats::detail::DD sk = f.sum_d;
+            sk.add(stats::detail::DD{-dropped.hi, -dropped.lo});
+            // The difference keeps about 106 − log2(dropped / kept) bits: when what is dropped
+            // outweighs what is kept 2^24 times (an outlier of 1e15 among values near 1), or a
+            // sum is not finite, the moving ranges below thr are summed again directly (as
+            // accurate as the centre, whatever the outliers).
+            if (!(std::fabs(dropped.hi) <= 0x1p24 * std::fabs(sk.hi + sk.lo)) || !std::isfinite(f.sum_d.hi)) {
+                sk = {};
+                ck = 0;
+                for (std::size_t j = 1; j < n; ++j) {
+                    const double d = std::fabs(y[j] - y[j - 1]);
+                    if (d < thr) {  // false for a missing one
+                        sk.add(d);
+                        ck += 1;
+                    }
+                }
+            }
             n_screened = n_mr - static_cast<std::size_t>(ck);
             n_mr = static_cast<std::size_t>(ck);
             amr = ck > 0 ? stats::detail::dd_div(sk, static_cast<std::size_t>(ck)) : nan;
