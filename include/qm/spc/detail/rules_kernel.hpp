@@ -543,6 +543,19 @@ inline void low_bytes(const double* dcode, std::uint8_t* code) noexcept {
     }
 }
 
+/// The byte codes of m <= 64 points, two at a time as 64-bit integer lanes: pair(k) gives points
+/// k and k + 1 (k = from, from + 2, ...; the caller has stored those before `from`), last(k) the
+/// odd last point in lane 0. The slots from m on get code 0; then the low bytes go to code.
+template <class Pair, class Last>
+inline void codes_by_pairs(double* dcode, std::uint8_t* code, std::size_t from, std::size_t m, Pair pair,
+                           Last last) noexcept {
+    std::size_t k = from;
+    for (; k + 2 <= m; k += 2) stats::detail::store2(dcode + k, pair(k));
+    if (k < m) stats::detail::store2(dcode + k, last(k));  // writes slot k + 1 <= 63 too, cleared below
+    for (k = m; k < 64; ++k) dcode[k] = 0.0;
+    low_bytes(dcode, code);
+}
+
 /// f(x, 8g) for the 8 byte codes of points 8g .. 8g + 7 (x: point 8g + j in byte j), g = 0 .. 7.
 template <class F>
 inline void each8(const std::uint8_t* code, F&& f) noexcept {
@@ -665,47 +678,46 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
     alignas(64) std::uint8_t code[64], code1[64], cq[64];
     // byte code 0, one bit per comparison: 1 above, 2 below the centre, 4 above the upper limit,
     // 8 above the upper, 16 below the lower 2σ line, 32 up, 64 down from the previous point, 128
-    // below the lower limit. "Beyond a limit" and "beyond a 2σ line" are ORs of two bits, taken
-    // when the planes are gathered. The scalar form (for the odd last point of a phase) holds the
-    // code as 2^52 + code in a double; the two-point form as two 64-bit integer lanes (a compare
-    // mask, an AND with the bit, an OR). Both have the code in the low byte.
-    auto code0 = [](double v, double p, double c, double U, double Lo, double U2, double L2) noexcept {
-        return 0x1p52 + (v > c ? 1.0 : 0.0) + (v < c ? 2.0 : 0.0) + (v > U ? 4.0 : 0.0) + (v > U2 ? 8.0 : 0.0) +
-               (v < L2 ? 16.0 : 0.0) + (v > p ? 32.0 : 0.0) + (v < p ? 64.0 : 0.0) + (v < Lo ? 128.0 : 0.0);
-    };
-    auto code0v = [](v2d v, v2d p, v2d c, v2d U, v2d Lo, v2d U2, v2d L2) noexcept {
+    // below the lower limit, for two points as 64-bit integer lanes (a compare mask, an AND with
+    // the bit, an OR). "Beyond a limit" and "beyond a 2σ line" are ORs of two bits, taken when the
+    // planes are gathered.
+    auto code0 = [](v2d v, v2d p, v2d c, v2d U, v2d Lo, v2d U2, v2d L2) noexcept {
         using namespace stats::detail;
         const v2i r = or2(or2(bits2(less2(c, v), 1), bits2(less2(v, c), 2)),
                           or2(bits2(less2(U, v), 4), bits2(less2(U2, v), 8)));
         return or2(r, or2(or2(bits2(less2(v, L2), 16), bits2(less2(p, v), 32)),
                           or2(bits2(less2(v, p), 64), bits2(less2(v, Lo), 128))));
     };
+    // The first pair's previous values are p0 (the point before the word; NaN at the phase start)
+    // and y[0]; the odd last point goes in lane 0 of a pair.
     auto codes0 = [&](const double* yy, const LinePointers& P, std::size_t m, double p0) noexcept {
         using namespace stats::detail;
-        std::size_t k = 0;
+        const std::size_t from = m >= 2 ? 2 : 0;
+        auto prev_last = [&](std::size_t k) { return make2(k == 0 ? p0 : yy[k - 1], 0.0); };
         if constexpr (!Src::per_point) {
             const Lines& L = src.l;
             const v2d c = splat2(L.centre), U = splat2(L.upper), Lo = splat2(L.lower), U2 = splat2(L.upper_2sigma),
                       L2 = splat2(L.lower_2sigma);
-            if (m >= 2) {
-                store2(dcode, code0v(load2(yy), make2(p0, yy[0]), c, U, Lo, U2, L2));
-                for (k = 2; k + 2 <= m; k += 2) store2(dcode + k, code0v(load2(yy + k), load2(yy + k - 1), c, U, Lo, U2, L2));
-            }
-            if (k < m)
-                dcode[k] = code0(yy[k], k == 0 ? p0 : yy[k - 1], L.centre, L.upper, L.lower, L.upper_2sigma,
-                                 L.lower_2sigma);
+            if (from) store2(dcode, code0(load2(yy), make2(p0, yy[0]), c, U, Lo, U2, L2));
+            bits::codes_by_pairs(
+                dcode, code, from, m,
+                [&](std::size_t k) { return code0(load2(yy + k), load2(yy + k - 1), c, U, Lo, U2, L2); },
+                [&](std::size_t k) { return code0(make2(yy[k], 0.0), prev_last(k), c, U, Lo, U2, L2); });
         } else {
             const double *c = P.centre, *U = P.upper, *Lo = P.lower, *U2 = P.upper_2sigma, *L2 = P.lower_2sigma;
-            if (m >= 2) {
-                store2(dcode, code0v(load2(yy), make2(p0, yy[0]), load2(c), load2(U), load2(Lo), load2(U2), load2(L2)));
-                for (k = 2; k + 2 <= m; k += 2)
-                    store2(dcode + k, code0v(load2(yy + k), load2(yy + k - 1), load2(c + k), load2(U + k),
-                                             load2(Lo + k), load2(U2 + k), load2(L2 + k)));
-            }
-            if (k < m) dcode[k] = code0(yy[k], k == 0 ? p0 : yy[k - 1], c[k], U[k], Lo[k], U2[k], L2[k]);
+            if (from)
+                store2(dcode, code0(load2(yy), make2(p0, yy[0]), load2(c), load2(U), load2(Lo), load2(U2), load2(L2)));
+            bits::codes_by_pairs(
+                dcode, code, from, m,
+                [&](std::size_t k) {
+                    return code0(load2(yy + k), load2(yy + k - 1), load2(c + k), load2(U + k), load2(Lo + k),
+                                 load2(U2 + k), load2(L2 + k));
+                },
+                [&](std::size_t k) {
+                    return code0(make2(yy[k], 0.0), prev_last(k), make2(c[k], 0.0), make2(U[k], 0.0),
+                                 make2(Lo[k], 0.0), make2(U2[k], 0.0), make2(L2[k], 0.0));
+                });
         }
-        for (k = m; k < 64; ++k) dcode[k] = 0x1p52;
-        bits::low_bytes(dcode, code);
     };
     // byte code 1: 1 above the upper, 2 below the lower 1σ line, 4 within them (inclusive), 8 not missing
     auto code1f = [](double v, double U1, double L1) noexcept {
@@ -886,18 +898,17 @@ RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const
         // code: 1 above, 2 below the centre (integer compare masks, two points at a time)
         using namespace stats::detail;
         auto side2 = [](v2d v, v2d c) noexcept { return or2(bits2(less2(c, v), 1), bits2(less2(v, c), 2)); };
-        const std::size_t pairs = m / 2 * 2;
         if constexpr (!Src::per_point) {
             const v2d c = splat2(src.l.centre);
-            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, side2(load2(yy + k), c));
-            if (pairs < m) store2(dcode + pairs, side2(make2(yy[pairs], 0.0), c));
+            bits::codes_by_pairs(
+                dcode, code, 0, m, [&](std::size_t k) { return side2(load2(yy + k), c); },
+                [&](std::size_t k) { return side2(make2(yy[k], 0.0), c); });
         } else {
             const double* c = src.word(base, m, lbuf, WordLines::centre).centre;
-            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, side2(load2(yy + k), load2(c + k)));
-            if (pairs < m) store2(dcode + pairs, side2(make2(yy[pairs], 0.0), make2(c[pairs], 0.0)));
+            bits::codes_by_pairs(
+                dcode, code, 0, m, [&](std::size_t k) { return side2(load2(yy + k), load2(c + k)); },
+                [&](std::size_t k) { return side2(make2(yy[k], 0.0), make2(c[k], 0.0)); });
         }
-        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0.0;
-        bits::low_bytes(dcode, code);
         std::uint64_t A = bits::plane(code, 0), B = bits::plane(code, 1);
         if (excluded != nullptr) {
             std::uint64_t X = 0;
@@ -988,23 +999,23 @@ void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvem
     };
     for (std::size_t base = 0; base < n; base += 64) {
         using namespace stats::detail;
-        const std::size_t m = n - base < 64 ? n - base : 64, pairs = m / 2 * 2;
+        const std::size_t m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
         if constexpr (!Src::per_point) {
             const v2d c = splat2(src.l.centre), U = splat2(src.l.upper), L = splat2(src.l.lower);
-            for (std::size_t k = 0; k < pairs; k += 2) store2(dcode + k, code2(load2(yy + k), c, U, L));
-            if (pairs < m) store2(dcode + pairs, code2(make2(yy[pairs], 0.0), c, U, L));
+            bits::codes_by_pairs(
+                dcode, code, 0, m, [&](std::size_t k) { return code2(load2(yy + k), c, U, L); },
+                [&](std::size_t k) { return code2(make2(yy[k], 0.0), c, U, L); });
         } else {
             const LinePointers wl = src.word(base, m, lbuf, WordLines::limits);
             const double *c = wl.centre, *U = wl.upper, *L = wl.lower;
-            for (std::size_t k = 0; k < pairs; k += 2)
-                store2(dcode + k, code2(load2(yy + k), load2(c + k), load2(U + k), load2(L + k)));
-            if (pairs < m)
-                store2(dcode + pairs, code2(make2(yy[pairs], 0.0), make2(c[pairs], 0.0), make2(U[pairs], 0.0),
-                                            make2(L[pairs], 0.0)));
+            bits::codes_by_pairs(
+                dcode, code, 0, m,
+                [&](std::size_t k) { return code2(load2(yy + k), load2(c + k), load2(U + k), load2(L + k)); },
+                [&](std::size_t k) {
+                    return code2(make2(yy[k], 0.0), make2(c[k], 0.0), make2(U[k], 0.0), make2(L[k], 0.0));
+                });
         }
-        for (std::size_t k = m; k < 64; ++k) dcode[k] = 0.0;  // code 0
-        bits::low_bytes(dcode, code);
         // 8 points at a time: outside = bit 0 or bit 2; the type: outside and above the centre
         // -> high, outside otherwise -> low (both at most 4, so no byte carries into the next)
         alignas(16) std::uint8_t fb[64], tb[64];
