@@ -53,8 +53,16 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     // the sums take eight; a spilled sum puts a store and a load on its chain through the loop)
     v2d m = splat2(0), a = splat2(0);
     const v2d one = splat2(1.0);
-    auto keep_max = [block_max](std::size_t j, v2d b) noexcept {
-        if (block_max != nullptr) block_max[(j - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
+    // four(j, b): values j .. j + 3, for every four of [from, to) in blocks of 16; b collects the
+    // block's largest moving range, which goes to block_max and into `largest`.
+    auto blocks = [block_max](std::size_t from, std::size_t to, v2d& largest, auto&& four) noexcept {
+        for (std::size_t j0 = from; j0 < to; j0 += xmr_block) {
+            const std::size_t e = std::min(j0 + xmr_block, to);
+            v2d b = splat2(0);
+            for (std::size_t j = j0; j < e; j += 4) four(j, b);
+            if (block_max != nullptr) block_max[(j0 - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
+            largest = max2(largest, b);
+        }
     };
     std::size_t i = 1;
     // Blocks of up to 64 values. First without the missing-value masks (a third fewer
@@ -65,23 +73,17 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         const std::size_t stop = i + std::min<std::size_t>(64, (n - i) / 4 * 4);
         DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
         v2d tm = m, ta = a;
-        for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
-            const std::size_t e = std::min(j0 + xmr_block, stop);
-            v2d b = splat2(0);
-            for (std::size_t j = j0; j < e; j += 4) {
-                prefetch_ahead(y + j, 256);
-                const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
-                const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
-                tx0.add(x0);
-                tx1.add(x1);
-                ta = max2(ta, max2(abs2(x0), abs2(x1)));
-                td0.add(d0);
-                td1.add(d1);
-                b = max2(b, max2(d0, d1));
-            }
-            keep_max(j0, b);
-            tm = max2(tm, b);
-        }
+        blocks(i, stop, tm, [&](std::size_t j, v2d& b) {
+            prefetch_ahead(y + j, 256);
+            const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
+            const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
+            tx0.add(x0);
+            tx1.add(x1);
+            ta = max2(ta, max2(abs2(x0), abs2(x1)));
+            td0.add(d0);
+            td1.add(d1);
+            b = max2(b, max2(d0, d1));
+        });
         const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
         if (all2(is_number2(all - all))) {
             sx0 = tx0, sx1 = tx1, sd0 = td0, sd1 = td1;
@@ -91,29 +93,23 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             i = stop;
             continue;
         }
-        for (std::size_t j0 = i; j0 < stop; j0 += xmr_block) {
-            const std::size_t e = std::min(j0 + xmr_block, stop);
-            v2d b = splat2(0);
-            for (std::size_t j = j0; j < e; j += 4) {
-                const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
-                const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
-                const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
-                const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
-                sx0.add(kx0);
-                sx1.add(kx1);
-                a = max2(a, max2(abs2(kx0), abs2(kx1)));
-                const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
-                sd0.add(k0);
-                sd1.add(k1);
-                cx0 += keep2(ox0, one);
-                cx1 += keep2(ox1, one);
-                cd0 += keep2(od0, one);
-                cd1 += keep2(od1, one);
-                b = max2(b, max2(k0, k1));
-            }
-            keep_max(j0, b);
-            m = max2(m, b);
-        }
+        blocks(i, stop, m, [&](std::size_t j, v2d& b) {
+            const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
+            const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
+            const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
+            const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
+            sx0.add(kx0);
+            sx1.add(kx1);
+            a = max2(a, max2(abs2(kx0), abs2(kx1)));
+            const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
+            sd0.add(k0);
+            sd1.add(k1);
+            cx0 += keep2(ox0, one);
+            cx1 += keep2(ox1, one);
+            cd0 += keep2(od0, one);
+            cd1 += keep2(od1, one);
+            b = max2(b, max2(k0, k1));
+        });
         i = stop;
     }
     r.covered = i;
