@@ -38,6 +38,17 @@ def column(df: pd.DataFrame, name: str, argument: str) -> pd.Series:
     return df[name]
 
 
+def to_float64(s: pd.Series, argument: str) -> np.ndarray:
+    """float64 values of a column, NaN for missing; a value that is present but not a number is
+    an error naming the argument, the row label and the column."""
+    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(vals) & s.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{argument}: non-numeric value {s.iloc[i]!r} at row {s.index[i]!r} of column {s.name!r}")
+    return vals
+
+
 def numeric_values(s: pd.Series, argument: str) -> np.ndarray:
     """float64 values, NaN for missing; non-numeric and infinite values are errors."""
     if len(s) == 0:
@@ -47,13 +58,7 @@ def numeric_values(s: pd.Series, argument: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(s.dtype):
         vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        coerced = pd.to_numeric(s, errors="coerce")
-        bad = coerced.isna().to_numpy() & s.notna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"{argument}: non-numeric value {s.iloc[i]!r} at row {s.index[i]!r} of column {s.name!r}")
-        vals = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = to_float64(s, argument)
     inf = np.isinf(vals)
     if inf.any():
         i = int(np.flatnonzero(inf)[0])
@@ -72,13 +77,7 @@ def denominators(df: pd.DataFrame, denominator: Optional[str], chart: str, neede
         return None
     if denominator is None:
         raise ValueError(f"denominator: the {chart} chart needs denominator= (the column of denominators)")
-    dcol = column(df, denominator, "denominator")
-    den = pd.to_numeric(dcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(den) & dcol.notna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"denominator: non-numeric value {dcol.iloc[i]!r} at row {dcol.index[i]!r}")
-    return den
+    return to_float64(column(df, denominator, "denominator"), "denominator")
 
 
 def date_days(s: pd.Series, argument: str) -> tuple[np.ndarray, pd.Series]:

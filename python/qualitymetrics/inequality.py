@@ -379,9 +379,4 @@ def _numbers(df: pd.DataFrame, col: str, argument: str) -> np.ndarray:
     s = inp.column(df, col, argument)
     if pd.api.types.is_bool_dtype(s.dtype):
         raise ValueError(f"{argument}: column {col!r} is boolean, expected numbers")
-    out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(out) & s.notna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{argument}: non-numeric value {s.iloc[i]!r} at row {s.index[i]!r} of column {col!r}")
-    return out
+    return inp.to_float64(s, argument)

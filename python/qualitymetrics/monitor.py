@@ -318,12 +318,7 @@ def _numbers(s: pd.Series, argument: str) -> np.ndarray:
         raise ValueError(f"{argument}: the data are empty")
     if pd.api.types.is_bool_dtype(s.dtype):
         return np.ascontiguousarray(s.to_numpy(dtype=np.float64))
-    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(vals) & s.notna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{argument}: non-numeric value {s.iloc[i]!r} at row {s.index[i]!r} of column {s.name!r}")
-    return np.ascontiguousarray(vals)
+    return np.ascontiguousarray(inp.to_float64(s, argument))
 
 
 def _json_improvement(js: str) -> str:

@@ -244,6 +244,10 @@ def test_bad_counts_and_denominators() -> None:
     df = pd.DataFrame({"y": [3.0, 1, 4, 5], "n": [10.0, 0, 10, 10]})
     with pytest.raises(ValueError, match=r"^n: .*\(row 1\)$"):
         qm.spc(df, value="y", denominator="n", chart="u")
+    # a denominator that is present but not a number: argument, row label and column named
+    df = pd.DataFrame({"y": [3.0, 1, 4, 5], "n": [10, "ten", 10, 10]}, index=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match=r"^denominator: non-numeric value 'ten' at row 'b' of column 'n'$"):
+        qm.spc(df, value="y", denominator="n", chart="p")
 
 
 def test_bad_rows_named_by_their_label_when_rows_are_reordered() -> None:
