@@ -64,6 +64,25 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             largest = max2(largest, b);
         }
     };
+    // Four values x[0..3] with the masks: each missing value or moving range (prev: the values
+    // before them) adds +0.0 to its lane and is not counted; b collects the largest moving range.
+    auto masked = [&](const double* x, const double* prev, v2d& b) noexcept {
+        const v2d x0 = load2(x), x1 = load2(x + 2);
+        const v2d d0 = abs2(x0 - load2(prev)), d1 = abs2(x1 - load2(prev + 2));
+        const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
+        const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
+        sx0.add(kx0);
+        sx1.add(kx1);
+        a = max2(a, max2(abs2(kx0), abs2(kx1)));
+        const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
+        sd0.add(k0);
+        sd1.add(k1);
+        cx0 += keep2(ox0, one);
+        cx1 += keep2(ox1, one);
+        cd0 += keep2(od0, one);
+        cd1 += keep2(od1, one);
+        b = max2(b, max2(k0, k1));
+    };
     std::size_t i = 1;
     // Blocks of up to 64 values. First without the missing-value masks (a third fewer
     // operations): a NaN or an infinity anywhere in the block makes its sums non-finite, and
@@ -93,23 +112,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             i = stop;
             continue;
         }
-        blocks(i, stop, m, [&](std::size_t j, v2d& b) {
-            const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
-            const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
-            const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
-            const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1);
-            sx0.add(kx0);
-            sx1.add(kx1);
-            a = max2(a, max2(abs2(kx0), abs2(kx1)));
-            const v2d k0 = keep2(od0, d0), k1 = keep2(od1, d1);
-            sd0.add(k0);
-            sd1.add(k1);
-            cx0 += keep2(ox0, one);
-            cx1 += keep2(ox1, one);
-            cd0 += keep2(od0, one);
-            cd1 += keep2(od1, one);
-            b = max2(b, max2(k0, k1));
-        });
+        blocks(i, stop, m, [&](std::size_t j, v2d& b) { masked(y + j, y + j - 1, b); });
         i = stop;
     }
     r.covered = i;
@@ -122,20 +125,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             xs[k] = y[i + k];
             ps[k] = y[i + k - 1];
         }
-        const v2d x0 = load2(xs), x1 = load2(xs + 2);
-        const v2d d0 = abs2(x0 - load2(ps)), d1 = abs2(x1 - load2(ps + 2));
-        const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
-        const v2d kx0 = keep2(ox0, x0), kx1 = keep2(ox1, x1), k0 = keep2(od0, d0), k1 = keep2(od1, d1);
-        sx0.add(kx0);
-        sx1.add(kx1);
-        sd0.add(k0);
-        sd1.add(k1);
-        a = max2(a, max2(abs2(kx0), abs2(kx1)));
-        m = max2(m, max2(k0, k1));
-        cx0 += keep2(ox0, one);
-        cx1 += keep2(ox1, one);
-        cd0 += keep2(od0, one);
-        cd1 += keep2(od1, one);
+        masked(xs, ps, m);
     }
     // the four lanes merged as a tree: lanes 0 + 2 and 1 + 3 side by side, then those two
     auto merge = [](DD2 u, const DD2& w) noexcept {
