@@ -250,35 +250,45 @@ struct RecipeLines {
                                   ceilings ? ceilings[i] : ceiling_line);
     }
     double centre(std::size_t i) const noexcept { return centres ? centres[i] : centre_line; }
-    /// make_lines() for points base .. base + n − 1, written so that it vectorises (the clamp as two
-    /// selects: lo <= hi, so at most one applies, and NaN stays NaN, as in limits::clamp_line).
+    /// make_lines() for points base .. base + n − 1, two points at a time (the clamp as a max and a
+    /// min: lo <= hi, so at most one applies, and NaN stays NaN, as in limits::clamp_line). The buffer
+    /// has room for an even count: an odd last point fills both lanes from its own entries.
     LinePointers word(std::size_t base, std::size_t n, WordLineBuffer& b, WordLines need = WordLines::all) const noexcept {
-        const double k = m.k, k1 = m.k1, k2 = m.k2, lo = floor_line;
-        auto clamp = [lo](double v, double hi) {
-            const double r = v < lo ? lo : v;
-            return v > hi ? hi : r;
+        using namespace stats::detail;
+        const v2d k = splat2(m.k), k1 = splat2(m.k1), k2 = splat2(m.k2), lo = splat2(floor_line);
+        auto clamp = [lo](v2d v, v2d hi) {  // (written so that the selects are SSE2's maxpd and minpd)
+            const v2d r = lo > v ? lo : v;
+            return hi < r ? hi : r;
         };
-        const double* s = sigma + base;
         auto fill = [&]<WordLines Need>() {
-            auto one = [&](std::size_t j, double c, double hi) {
-                b.centre[j] = c;
+            // points j and j + 1 with centres c, ceilings hi and σ sj
+            auto put = [&](std::size_t j, v2d c, v2d hi, v2d sj) {
+                store2(b.centre + j, c);
                 if constexpr (Need == WordLines::centre) return;
-                b.lower[j] = clamp(c - k * s[j], hi);
-                b.upper[j] = clamp(c + k * s[j], hi);
+                store2(b.lower + j, clamp(c - k * sj, hi));
+                store2(b.upper + j, clamp(c + k * sj, hi));
                 if constexpr (Need == WordLines::limits) return;
-                b.lower_2sigma[j] = clamp(c - k2 * s[j], hi);
-                b.upper_2sigma[j] = clamp(c + k2 * s[j], hi);
+                store2(b.lower_2sigma + j, clamp(c - k2 * sj, hi));
+                store2(b.upper_2sigma + j, clamp(c + k2 * sj, hi));
                 if constexpr (Need == WordLines::two_sigma) return;
-                b.lower_1sigma[j] = clamp(c - k1 * s[j], hi);
-                b.upper_1sigma[j] = clamp(c + k1 * s[j], hi);
+                store2(b.lower_1sigma + j, clamp(c - k1 * sj, hi));
+                store2(b.upper_1sigma + j, clamp(c + k1 * sj, hi));
             };
+            const double* s = sigma + base;
+            auto pair = [&](const double* col, double none, std::size_t j) {
+                return col ? load2(col + base + j) : splat2(none);
+            };
+            std::size_t j = 0;
             if (centres == nullptr && ceilings == nullptr) {  // p, u, p′, u′, Xbar: one centre and ceiling
-                const double c = centre_line, hi = ceiling_line;
-                for (std::size_t j = 0; j < n; ++j) one(j, c, hi);
+                const v2d c = splat2(centre_line), hi = splat2(ceiling_line);
+                for (; j + 2 <= n; j += 2) put(j, c, hi, load2(s + j));
             } else {
-                for (std::size_t j = 0; j < n; ++j)
-                    one(j, centres ? centres[base + j] : centre_line, ceilings ? ceilings[base + j] : ceiling_line);
+                for (; j + 2 <= n; j += 2)
+                    put(j, pair(centres, centre_line, j), pair(ceilings, ceiling_line, j), load2(s + j));
             }
+            if (j < n)  // an odd last point, in both lanes
+                put(j, splat2(centres ? centres[base + j] : centre_line),
+                    splat2(ceilings ? ceilings[base + j] : ceiling_line), splat2(s[j]));
         };
         switch (need) {
             case WordLines::centre: fill.template operator()<WordLines::centre>(); break;

@@ -297,54 +297,73 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
 
 // ---- sums in the order of the rows, four terms at a time ------------------------------------
 
-/// Adds to s, in order, the terms term(i), i in [0, n), for which keep(i) is true — exactly what
-///   for (i = 0; i < n; ++i) if (keep(i)) s.add(term(i));
-/// does (the k-th kept term goes to lane k & 3 of s), but four terms at a time, as two two-wide
-/// double-double accumulators, while every term of a block of four is kept: the same IEEE
-/// operations on the same lanes, so the same bits. A block with a dropped term is added one term
-/// at a time, which shifts the lanes of the later terms just as the loop above does; then the
-/// loop realigns. term2(i) / keep2(i) give terms i, i+1 and their keep mask. When `largest` is not
-/// null it is raised to the largest kept term (for a test that skips a screening pass).
-template <class Term, class Term2, class Keep, class Keep2>
-inline void add_in_order(Sum& s, std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
+/// Adds to each s[k], in order, the terms term(k, i), i in [0, n), for which keep(i) is true —
+/// exactly what
+///   for (i = 0; i < n; ++i) if (keep(i)) for (k = 0; k < K; ++k) s[k]->add(term(k, i));
+/// does (the j-th kept term goes to lane j & 3; every s[k] starts with the same count), but four
+/// rows at a time, as two two-wide double-double accumulators per sum, while every row of a block
+/// of four is kept: the same IEEE operations on the same lanes, so the same bits. A block with a
+/// dropped row is added one row at a time, which shifts the lanes of the later terms just as the
+/// loop above does; then the loop realigns. term2(k, i) / keep2(i) give rows i, i+1 and their keep
+/// mask. The K sums share one pass (a ratio's numerator and denominator). When `largest` is not null
+/// it is raised to the largest kept term of s[0] (for a test that skips a screening pass).
+template <std::size_t K, class Term, class Term2, class Keep, class Keep2>
+inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
                          double* largest) noexcept {
     using namespace stats::detail;
     std::size_t i = 0;
     auto one = [&](std::size_t j) {
         if (!keep(j)) return;
-        const double v = term(j);
-        s.add(v);
+        for (std::size_t k = 0; k < K; ++k) s[k]->add(term(k, j));
+        const double v = term(0, j);
         if (largest && v > *largest) *largest = v;
     };
     for (;;) {
-        for (; i < n && (s.n & 3) != 0; ++i) one(i);  // until the next kept term goes to lane 0
+        for (; i < n && (s[0]->n & 3) != 0; ++i) one(i);  // until the next kept row goes to lane 0
         if (n - i < 4) break;
-        DD2 a, b;  // lanes 0, 1 and 2, 3
-        a.hi = v2d{s.lane[0].hi, s.lane[1].hi};
-        a.lo = v2d{s.lane[0].lo, s.lane[1].lo};
-        b.hi = v2d{s.lane[2].hi, s.lane[3].hi};
-        b.lo = v2d{s.lane[2].lo, s.lane[3].lo};
+        DD2 a[K], b[K];  // lanes 0, 1 and 2, 3
+        for (std::size_t k = 0; k < K; ++k) {
+            const DD* l = s[k]->lane;
+            a[k].hi = v2d{l[0].hi, l[1].hi};
+            a[k].lo = v2d{l[0].lo, l[1].lo};
+            b[k].hi = v2d{l[2].hi, l[3].hi};
+            b[k].lo = v2d{l[2].lo, l[3].lo};
+        }
         v2d m0 = splat2(0.0), m1 = splat2(0.0);
         const std::size_t first = i;
         for (; i + 4 <= n; i += 4) {
             if (!all2(and2(keep2(i), keep2(i + 2)))) break;
-            const v2d x0 = term2(i), x1 = term2(i + 2);
-            a.add(x0);
-            b.add(x1);
-            m0 = max2(m0, x0);
-            m1 = max2(m1, x1);
+            for (std::size_t k = 0; k < K; ++k) {
+                a[k].add(term2(k, i));
+                b[k].add(term2(k, i + 2));
+            }
+            m0 = max2(m0, term2(0, i));
+            m1 = max2(m1, term2(0, i + 2));
         }
-        s.lane[0] = {lane(a.hi, 0), lane(a.lo, 0)};
-        s.lane[1] = {lane(a.hi, 1), lane(a.lo, 1)};
-        s.lane[2] = {lane(b.hi, 0), lane(b.lo, 0)};
-        s.lane[3] = {lane(b.hi, 1), lane(b.lo, 1)};
-        s.n += i - first;
+        for (std::size_t k = 0; k < K; ++k) {
+            DD* l = s[k]->lane;
+            l[0] = {lane(a[k].hi, 0), lane(a[k].lo, 0)};
+            l[1] = {lane(a[k].hi, 1), lane(a[k].lo, 1)};
+            l[2] = {lane(b[k].hi, 0), lane(b[k].lo, 0)};
+            l[3] = {lane(b[k].hi, 1), lane(b[k].lo, 1)};
+            s[k]->n += i - first;
+        }
         if (largest && i > first)
             *largest = std::max({*largest, lane(m0, 0), lane(m0, 1), lane(m1, 0), lane(m1, 1)});
         const std::size_t end = std::min(n, i + 4);  // the block that stopped the vector loop
         for (; i < end; ++i) one(i);
     }
     for (; i < n; ++i) one(i);
+}
+
+/// The same for one sum: term(i), term2(i).
+template <class Term, class Term2, class Keep, class Keep2>
+inline void add_in_order(Sum& s, std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
+                         double* largest) noexcept {
+    Sum* const one[1] = {&s};
+    add_in_order(
+        one, n, [&](std::size_t, std::size_t i) { return term(i); }, [&](std::size_t, std::size_t i) { return term2(i); },
+        keep, keep2, largest);
 }
 
 /// Σ of the non-missing x[i] (every row used), in the order and lanes of Sum::add.
@@ -698,6 +717,19 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             if constexpr (Ratio) prefetch_ahead(d + i, 256);
         }
         const v2d v = load2(y + i);
+        if constexpr (Ratio) {
+            // the common case first: both rows present, counts and denominators whole and below 2^52
+            // (where (x + 2^52) − 2^52 == x is the whole-number test), numerators within their bounds
+            const v2d w = load2(d + i);
+            v2i ok = (v >= zero) & (w > zero);
+            if constexpr (Bounded) ok &= (v <= w) & (w < two52);
+            else ok &= (v < two52) & (w <= big);
+            if constexpr (Whole) {
+                ok &= ((v + two52) - two52) == v;
+                if constexpr (Bounded) ok &= ((w + two52) - two52) == w;
+            }
+            if (all2(ok)) continue;
+        }
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
             const v2i num = v == v;
@@ -1129,8 +1161,27 @@ struct PowMemo {
     }
 };
 
+/// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere: two rows at a time
+/// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with 1).
+template <class F>
+inline void ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f) noexcept {
+    using namespace stats::detail;
+    const v2d missing = splat2(nan);
+    auto row2 = [&](v2d yv, v2d dv) { return select2(and2(is_number2(yv), is_number2(dv)), f(yv, dv), missing); };
+    const bool far = n > 16384;  // prefetch only what will not already be in cache
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        if (far) {
+            prefetch_ahead(y + i, 256);
+            prefetch_ahead(d + i, 256);
+        }
+        store2(out + i, row2(load2(y + i), load2(d + i)));
+    }
+    if (i < n) out[i] = lane(row2(make2(y[i], 1.0), make2(d[i], 1.0)), 0);
+}
+
 struct Scratch {
-    Buffer a, b;
+    Buffer a;
     PowMemo pow;
 };
 
@@ -1337,22 +1388,15 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
             if constexpr (Used::all) {
-                if (chart == ChartType::np) {
-                    for (std::size_t i = 0; i < n; ++i) stat[i] = present(i) ? y[i] : nan;
-                } else {
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const double q = y[i] / d[i];  // (computed for every row, so that the loop vectorises)
-                        stat[i] = present(i) ? q : nan;
-                    }
-                }
+                if (chart == ChartType::np) ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
+                else ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
                 auto keep = [&](std::size_t i) { return present(i); };
                 auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
+                Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
+                const double* col[2] = {y, d};
                 add_in_order(
-                    sy, n, [y](std::size_t i) { return y[i]; }, [y](std::size_t i) { return load2(y + i); }, keep, keep2,
-                    nullptr);
-                add_in_order(
-                    sn, n, [d](std::size_t i) { return d[i]; }, [d](std::size_t i) { return load2(d + i); }, keep, keep2,
-                    nullptr);
+                    both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
+                    [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr);
             } else {
                 for (std::size_t i = 0; i < n; ++i) {
                     const bool ok = present(i);
@@ -1377,15 +1421,10 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 auto z = [&](std::size_t i) { return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan; };
                 MovingRanges mr;
                 if constexpr (Used::all) {
-                    // z(i), and σ_i kept in scratch.b for the lines, without a branch per point
-                    double *zs = scratch.a.get(n), *ss = scratch.b.get(n);
-                    const double v = proportion ? bar * (1 - bar) : bar;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const double si = std::sqrt(v / d[i]);  // sigma_i(i)
-                        const double zi = (y[i] / d[i] - bar) / si;
-                        ss[i] = si;
-                        zs[i] = present(i) ? zi : nan;
-                    }
+                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time: sigma_i()'s arithmetic
+                    double* zs = scratch.a.get(n);
+                    const v2d v = splat2(proportion ? bar * (1 - bar) : bar), b = splat2(bar);
+                    ratio_rows(zs, y, d, n, [&](v2d yv, v2d dv) { return (yv / dv - b) / sqrt2(v / dv); });
                     mr = moving_ranges_all(zs, n, o.screen_moving_ranges, o.screen_multiplier);
                 } else {
                     mr = moving_ranges(n, z, used, o.screen_moving_ranges, o.screen_multiplier);
@@ -1415,16 +1454,9 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     const double hi = proportion && o.clip ? 1.0 : inf;
                     double* const sig = L.sigma;
                     // σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i), times σ_z for Laney: sigma_i()'s arithmetic
-                    const double v = proportion ? bar * (1 - bar) : bar;
-                    if (laney && Used::all) {  // σ_i from the z-scores' pass
-                        const double* si = scratch.b.get(n);  // (written by the z-scores' pass)
-                        for (std::size_t i = 0; i < n; ++i) sig[i] = present(i) ? si[i] * factor : nan;
-                    } else {
-                        for (std::size_t i = 0; i < n; ++i) {
-                            const double si = std::sqrt(v / d[i]);
-                            sig[i] = present(i) ? (laney ? si * factor : si) : nan;
-                        }
-                    }
+                    const v2d v = splat2(proportion ? bar * (1 - bar) : bar), f = splat2(factor);
+                    if (laney) ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv) * f; });
+                    else ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv); });
                     if (present(n - 1)) L.lines(n - 1, bar, sig[n - 1], m, lo_count, hi);
                     else L.nan_lines(n - 1, bar);
                     break;

@@ -1,15 +1,21 @@
 #pragma once
 // qm/stats/detail/lanes.hpp — two-wide double lanes for the streaming passes of the kernels.
 //
-// GCC and Clang vector extensions (no intrinsics, no target-specific code): a 16-byte vector
-// of two doubles maps to SSE2 on every x86-64, NEON on AArch64, and to wider units when the
-// compiler targets them. Other compilers get the same operations on a two-element struct,
-// which is slower but gives bit-identical results (every lane operation is an IEEE operation
-// in the same order).
+// GCC and Clang vector extensions: a 16-byte vector of two doubles maps to SSE2 on every
+// x86-64, NEON on AArch64, and to wider units when the compiler targets them. Other compilers
+// get the same operations on a two-element struct, which is slower but gives bit-identical
+// results (every lane operation is an IEEE operation in the same order). One operation is
+// target-specific: sqrt2 uses SSE2's sqrtpd where the compiler targets it, because GCC keeps
+// std::sqrt scalar (it may set errno) unless the whole program is built with -fno-math-errno,
+// which is not a header's to set; both are the correctly rounded IEEE square root.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace qm::stats::detail {
 
@@ -54,6 +60,17 @@ inline v2i or2(v2i a, v2i b) noexcept { return a | b; }
 inline v2i bits2(v2i mask, std::int64_t bit) noexcept { return mask & v2i{bit, bit}; }
 /// The two 64-bit lanes at p (p need not be aligned).
 inline void store2(void* p, v2i x) noexcept { std::memcpy(p, &x, sizeof x); }
+inline void store2(double* p, v2d x) noexcept { std::memcpy(p, &x, sizeof x); }
+/// a where the mask is set, b elsewhere.
+inline v2d select2(v2i mask, v2d a, v2d b) noexcept { return mask ? a : b; }
+/// The correctly rounded square root of each lane (errno is never set).
+inline v2d sqrt2(v2d x) noexcept {
+#if defined(__SSE2__)
+    return reinterpret_cast<v2d>(_mm_sqrt_pd(reinterpret_cast<__m128d>(x)));
+#else
+    return v2d{std::sqrt(x[0]), std::sqrt(x[1])};
+#endif
+}
 #else
 struct v2d {
     double a[2];
@@ -79,6 +96,11 @@ inline v2d make2(double a, double b) noexcept { return {{a, b}}; }
 inline v2i or2(v2i x, v2i y) noexcept { return {{x.a[0] | y.a[0], x.a[1] | y.a[1]}}; }
 inline v2i bits2(v2i m, std::int64_t bit) noexcept { return {{m.a[0] & bit, m.a[1] & bit}}; }
 inline void store2(void* p, v2i x) noexcept { std::memcpy(p, x.a, sizeof x.a); }
+inline void store2(double* p, v2d x) noexcept { std::memcpy(p, x.a, sizeof x.a); }
+inline v2d operator*(v2d x, v2d y) noexcept { return {{x.a[0] * y.a[0], x.a[1] * y.a[1]}}; }
+inline v2d operator/(v2d x, v2d y) noexcept { return {{x.a[0] / y.a[0], x.a[1] / y.a[1]}}; }
+inline v2d select2(v2i m, v2d a, v2d b) noexcept { return {{m.a[0] ? a.a[0] : b.a[0], m.a[1] ? a.a[1] : b.a[1]}}; }
+inline v2d sqrt2(v2d x) noexcept { return {{std::sqrt(x.a[0]), std::sqrt(x.a[1])}}; }
 #endif
 
 /// Double-double accumulation in two lanes (TwoSum per element).
