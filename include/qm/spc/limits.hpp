@@ -1181,7 +1181,7 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
 }
 
 struct Scratch {
-    Buffer a;
+    Buffer a, b;
     PowMemo pow;
 };
 
@@ -1421,10 +1421,17 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 auto z = [&](std::size_t i) { return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan; };
                 MovingRanges mr;
                 if constexpr (Used::all) {
-                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time: sigma_i()'s arithmetic
+                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time: sigma_i()'s arithmetic; σ_i kept in
+                    // scratch.b for the lines (NaN where a row is missing, as the statistic)
                     double* zs = scratch.a.get(n);
+                    double* ss = scratch.b.get(n);
+                    if constexpr (requires { L.sigma; })  // a varying phase keeps them as its σ_i (× σ_z below)
+                        if (L.vary && chart != ChartType::np) ss = L.sigma;
                     const v2d v = splat2(proportion ? bar * (1 - bar) : bar), b = splat2(bar);
-                    ratio_rows(zs, y, d, n, [&](v2d yv, v2d dv) { return (yv / dv - b) / sqrt2(v / dv); });
+                    ratio_rows(ss, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv); });
+                    std::size_t i = 0;
+                    for (; i + 2 <= n; i += 2) store2(zs + i, (load2(stat + i) - b) / load2(ss + i));
+                    if (i < n) zs[i] = (stat[i] - bar) / ss[i];
                     mr = moving_ranges_all(zs, n, o.screen_moving_ranges, o.screen_multiplier);
                 } else {
                     mr = moving_ranges(n, z, used, o.screen_moving_ranges, o.screen_multiplier);
@@ -1455,8 +1462,15 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     double* const sig = L.sigma;
                     // σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i), times σ_z for Laney: sigma_i()'s arithmetic
                     const v2d v = splat2(proportion ? bar * (1 - bar) : bar), f = splat2(factor);
-                    if (laney) ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv) * f; });
-                    else ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv); });
+                    if (laney && Used::all) {  // σ_i from the z-scores' pass, which left them in sig
+                        std::size_t i = 0;
+                        for (; i + 2 <= n; i += 2) store2(sig + i, load2(sig + i) * f);
+                        if (i < n) sig[i] = sig[i] * factor;
+                    } else if (laney) {
+                        ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv) * f; });
+                    } else {
+                        ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv); });
+                    }
                     if (present(n - 1)) L.lines(n - 1, bar, sig[n - 1], m, lo_count, hi);
                     else L.nan_lines(n - 1, bar);
                     break;
