@@ -852,6 +852,20 @@ TEST(TChart, TransformBackTransformAndClipping) {
     EXPECT_NEAR(v.info.centre, std::pow(sum / 10, 3.6), 1e-9);
 }
 
+TEST(TChart, StatisticWrittenOverItsOwnValues) {
+    // The t chart takes y^(1/t_power) in its statistic's column before it writes y there; a caller
+    // whose statistic_out is the values' own memory gets the same as with separate columns.
+    std::vector<double> y{1, 8, 27, 64};
+    LimitOptions o;
+    o.t_power = 3;
+    LineColumns lines;
+    lines.resize(4);
+    const auto info = qm::spc::chart_limits(ChartType::t, {.values = y}, o, std::span<double>(y), lines);
+    EXPECT_NEAR(info.mean, 2.5, 1e-15);  // z = 1 2 3 4, not the statistic's cube roots
+    EXPECT_NEAR(lines.upper[0], std::pow(2.5 + 3 / 1.128, 3), 1e-11);
+    EXPECT_EQ(y, (std::vector<double>{1, 8, 27, 64}));
+}
+
 TEST(NpChart, CentreAndLimitsPerDenominator) {
     // y 2 4 3, n 20 20 20 → p̄ = 9/60 = 0.15, centre 3, σ = √(20·0.15·0.85) = √2.55; LCL < 0 → 0
     const std::vector<double> y{2, 4, 3}, n{20, 20, 20};

@@ -1296,21 +1296,24 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
         case ChartType::xmr:
         case ChartType::t: {
             const bool t = chart == ChartType::t;
-            // t chart: the I chart of y^(1/t_power), transformed once (pow is the costly part)
+            // t chart: the I chart of y^(1/t_power), transformed once (pow is the costly part) into
+            // the statistic's column, which gets y once the sums and moving ranges are taken
             const double* z = y;
             if (t) {
-                double* tz = scratch.a.get(n);
+                const auto at = [](const double* q) { return reinterpret_cast<std::uintptr_t>(q); };
+                const bool overlap = at(stat) < at(y + n) && at(y) < at(stat + n);  // a caller's output over its input
+                double* tz = overlap ? scratch.a.get(n) : stat;
                 scratch.pow.reset(1.0 / o.t_power);
                 for (std::size_t i = 0; i < n; ++i) tz[i] = scratch.pow(y[i]);
                 z = tz;
             }
-            std::copy(y, y + n, stat);
             Sum s;
             sum_used(z, s);
             info.n_used = s.n;
             info.mean = s.n ? s.mean() : nan;
             info.centre = t ? std::pow(info.mean, o.t_power) : info.mean;
             const MovingRanges mr = moving_ranges_of(z);
+            std::copy(y, y + n, stat);
             info.mean_moving_range = mr.mean;
             info.n_moving_ranges = mr.count;
             info.n_screened = mr.screened;
