@@ -79,6 +79,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <qm/core/memory.hpp>
@@ -1163,11 +1164,18 @@ struct PowMemo {
 
 /// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere: two rows at a time
 /// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with 1).
-template <class F>
-inline void ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f) noexcept {
+/// With out2 and g, out2[i] = g(y_i, n_i) in the same pass.
+template <class F, class G = std::nullptr_t>
+inline void ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f, double* out2 = nullptr,
+                       G g = nullptr) noexcept {
     using namespace stats::detail;
     const v2d missing = splat2(nan);
-    auto row2 = [&](v2d yv, v2d dv) { return select2(and2(is_number2(yv), is_number2(dv)), f(yv, dv), missing); };
+    constexpr bool two = !std::is_null_pointer_v<G>;
+    auto rows2 = [&](v2d yv, v2d dv, auto put) {
+        const v2i ok = and2(is_number2(yv), is_number2(dv));
+        put(out, select2(ok, f(yv, dv), missing));
+        if constexpr (two) put(out2, select2(ok, g(yv, dv), missing));
+    };
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
     for (; i + 2 <= n; i += 2) {
@@ -1175,9 +1183,9 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
             prefetch_ahead(y + i, 256);
             prefetch_ahead(d + i, 256);
         }
-        store2(out + i, row2(load2(y + i), load2(d + i)));
+        rows2(load2(y + i), load2(d + i), [i](double* o, v2d v) { store2(o + i, v); });
     }
-    if (i < n) out[i] = lane(row2(make2(y[i], 1.0), make2(d[i], 1.0)), 0);
+    if (i < n) rows2(make2(y[i], 1.0), make2(d[i], 1.0), [i](double* o, v2d v) { o[i] = lane(v, 0); });
 }
 
 struct Scratch {
@@ -1390,9 +1398,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
-            if constexpr (Used::all) {
-                if (chart == ChartType::np) ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
-                else ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
+            if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
                 auto keep = [&](std::size_t i) { return present(i); };
                 auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
                 Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
@@ -1414,6 +1420,24 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const double bar = sy.n ? ratio(sy, sn) : nan;
             info.mean = bar;
             if (chart != ChartType::np) info.centre = bar;
+            // every row's statistic; in one pass with it, σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i)
+            // (sigma_i()'s arithmetic) into `sigmas` when the phase keeps them or Laney needs them
+            // (NaN where a row is missing; with no point p̄ is NaN, and so are they)
+            double* sigmas = nullptr;
+            if constexpr (requires { L.sigma; })
+                if (L.vary && chart != ChartType::np) sigmas = L.sigma;
+            if constexpr (Used::all) {
+                const v2d v = splat2(proportion ? bar * (1 - bar) : bar);
+                if (laney && sigmas == nullptr) sigmas = scratch.b.get(n);
+                if (chart == ChartType::np)
+                    ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
+                else if (sigmas == nullptr)
+                    ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
+                else
+                    ratio_rows(
+                        stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
+                        [v](v2d, v2d dv) { return sqrt2(v / dv); });
+            }
             // σ of one point before Laney's adjustment, in qicharts2's / qcc's arithmetic
             auto sigma_i = [&](std::size_t i) {
                 if (chart == ChartType::np) return std::sqrt(bar * (1 - bar) * d[i]);
@@ -1424,14 +1448,11 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 auto z = [&](std::size_t i) { return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan; };
                 MovingRanges mr;
                 if constexpr (Used::all) {
-                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time: sigma_i()'s arithmetic; σ_i kept in
-                    // scratch.b for the lines (NaN where a row is missing, as the statistic)
+                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time, from the statistic and σ_i above
+                    // (a varying phase keeps those σ_i, × σ_z below)
                     double* zs = scratch.a.get(n);
-                    double* ss = scratch.b.get(n);
-                    if constexpr (requires { L.sigma; })  // a varying phase keeps them as its σ_i (× σ_z below)
-                        if (L.vary && chart != ChartType::np) ss = L.sigma;
-                    const v2d v = splat2(proportion ? bar * (1 - bar) : bar), b = splat2(bar);
-                    ratio_rows(ss, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv); });
+                    const double* ss = sigmas;
+                    const v2d b = splat2(bar);
                     std::size_t i = 0;
                     for (; i + 2 <= n; i += 2) store2(zs + i, (load2(stat + i) - b) / load2(ss + i));
                     if (i < n) zs[i] = (stat[i] - bar) / ss[i];
@@ -1465,10 +1486,12 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     double* const sig = L.sigma;
                     // σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i), times σ_z for Laney: sigma_i()'s arithmetic
                     const v2d v = splat2(proportion ? bar * (1 - bar) : bar), f = splat2(factor);
-                    if (laney && Used::all) {  // σ_i from the z-scores' pass, which left them in sig
-                        std::size_t i = 0;
-                        for (; i + 2 <= n; i += 2) store2(sig + i, load2(sig + i) * f);
-                        if (i < n) sig[i] = sig[i] * factor;
+                    if constexpr (Used::all) {  // σ_i came with the statistic; Laney's are times σ_z
+                        if (laney) {
+                            std::size_t i = 0;
+                            for (; i + 2 <= n; i += 2) store2(sig + i, load2(sig + i) * f);
+                            if (i < n) sig[i] = sig[i] * factor;
+                        }
                     } else if (laney) {
                         ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv) * f; });
                     } else {
