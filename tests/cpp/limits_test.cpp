@@ -852,6 +852,27 @@ TEST(TChart, TransformBackTransformAndClipping) {
     EXPECT_NEAR(v.info.centre, std::pow(sum / 10, 3.6), 1e-9);
 }
 
+TEST(PChart, StatisticWrittenOverItsOwnValuesOrDenominators) {
+    // y 1 2 3 4 2 of n = 10 each: p̄ = 12/50 = 0.24, p_i = y_i/10. The kernels read the rows again
+    // after they begin to write the statistic; an output that is the values' or the denominators'
+    // own memory must give the same as separate columns, with and without a used mask.
+    const std::vector<double> y0{1, 2, 3, 4, 2}, d0{10, 10, 10, 10, 10};
+    const std::vector<std::uint8_t> all(5, 1);
+    for (int over = 0; over < 2; ++over)
+        for (int masked = 0; masked < 2; ++masked) {
+            std::vector<double> y = y0, d = d0;
+            LineColumns lines;
+            lines.resize(5);
+            qm::spc::ChartPhaseInput in{.values = y, .denominators = d};
+            if (masked) in.used = all;
+            const auto info = qm::spc::chart_limits(ChartType::p, in, {}, std::span<double>(over ? d : y), lines);
+            SCOPED_TRACE(testing::Message() << "over " << (over ? "denominators" : "values") << ", masked " << masked);
+            EXPECT_DOUBLE_EQ(info.centre, 0.24);
+            EXPECT_EQ(over ? d : y, (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.2}));
+            EXPECT_DOUBLE_EQ(lines.upper[0], 0.24 + 3 * std::sqrt(0.24 * 0.76 / 10));
+        }
+}
+
 TEST(TChart, StatisticWrittenOverItsOwnValues) {
     // The t chart takes y^(1/t_power) in its statistic's column before it writes y there; a caller
     // whose statistic_out is the values' own memory gets the same as with separate columns.

@@ -256,10 +256,8 @@ struct RecipeLines {
     LinePointers word(std::size_t base, std::size_t n, WordLineBuffer& b, WordLines need = WordLines::all) const noexcept {
         using namespace stats::detail;
         const v2d k = splat2(m.k), k1 = splat2(m.k1), k2 = splat2(m.k2), lo = splat2(floor_line);
-        auto clamp = [lo](v2d v, v2d hi) {  // (written so that the selects are SSE2's maxpd and minpd)
-            const v2d r = lo > v ? lo : v;
-            return hi < r ? hi : r;
-        };
+        // max2(lo, v) is lo > v ? lo : v, min2(hi, r) is hi < r ? hi : r: SSE2's maxpd and minpd
+        auto clamp = [lo](v2d v, v2d hi) { return min2(hi, max2(lo, v)); };
         auto fill = [&]<WordLines Need>() {
             // points j and j + 1 with centres c, ceilings hi and σ sj
             auto put = [&](std::size_t j, v2d c, v2d hi, v2d sj) {

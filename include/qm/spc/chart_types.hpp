@@ -51,9 +51,12 @@ struct LineColumns {
     std::vector<double> centre, lower, upper, lower_1sigma, upper_1sigma, lower_2sigma, upper_2sigma;
 
     std::size_t size() const noexcept { return centre.size(); }
+    /// The seven columns, in the order of Lines.
+    std::array<std::vector<double>*, 7> columns() noexcept {
+        return {&centre, &lower, &upper, &lower_1sigma, &upper_1sigma, &lower_2sigma, &upper_2sigma};
+    }
     void resize(std::size_t n) {
-        for (auto* v : {&centre, &lower, &upper, &lower_1sigma, &upper_1sigma, &lower_2sigma, &upper_2sigma})
-            v->resize(n);
+        for (auto* v : columns()) v->resize(n);
     }
     Lines at(std::size_t i) const noexcept {
         return {centre[i], lower[i], upper[i], lower_1sigma[i], upper_1sigma[i], lower_2sigma[i], upper_2sigma[i]};

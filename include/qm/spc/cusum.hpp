@@ -390,10 +390,10 @@ inline void validate_values_offsets(std::span<const double> values, std::span<co
         if (i % 8 == 0) prefetch_ahead(y + i, 256);
         const v2d v = load2(y + i);
         numbers += keep2(is_number2(v), one);
-        big |= less2(limit, abs2(v));
+        big = or2(big, less2(limit, abs2(v)));
     }
     std::size_t present = static_cast<std::size_t>(lane(numbers, 0) + lane(numbers, 1));
-    bool bad = (big[0] | big[1]) != 0;
+    bool bad = any2(big);
     for (; i < n; ++i) {
         present += y[i] == y[i];
         bad = bad || std::fabs(y[i]) > 1e300;

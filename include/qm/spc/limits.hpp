@@ -22,6 +22,7 @@
 //   PhaseLimitInfo dispersion_limits(ChartType /*xbar_r: R chart, xbar_s: S chart*/, ...same...)
 //       write rows [offset, offset + n) of the full output columns (statistic_out.size() and
 //       lines_out.size() ≥ offset + n); offset is also added to every row number in an error.
+//       An output may share memory with an input column (the results are the same).
 //   struct PhaseChart { std::vector<double> statistic; LineColumns lines; PhaseLimitInfo info; }
 //   PhaseChart chart_limits(ChartType, const ChartPhaseInput&, const LimitOptions& = {})
 //   PhaseChart dispersion_limits(ChartType, const ChartPhaseInput&, const LimitOptions& = {})
@@ -477,7 +478,7 @@ inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& coun
         bool whole = true;
         double mn = inf, mx = -inf;
         std::size_t i0 = 0;
-#if defined(__GNUC__) || defined(__clang__)
+#if QM_VECTOR_EXTENSIONS
         {
             using namespace stats::detail;
             const v2d zero = splat2(0.0), two52 = splat2(0x1p52);
@@ -705,7 +706,7 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
 /// to an integer), as floor(y) == y.
 template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError>
 inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
+#if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
     auto not_whole = [&](v2d x) { return ~((x >= two52) | (((x + two52) - two52) == x)); };
@@ -1307,13 +1308,10 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             // t chart: the I chart of y^(1/t_power), transformed once (pow is the costly part) into
             // the statistic's column, which gets y once the sums and moving ranges are taken
             const double* z = y;
-            if (t) {
-                const auto at = [](const double* q) { return reinterpret_cast<std::uintptr_t>(q); };
-                const bool overlap = at(stat) < at(y + n) && at(y) < at(stat + n);  // a caller's output over its input
-                double* tz = overlap ? scratch.a.get(n) : stat;
+            if (t) {  // (stat never shares memory with y: see apart_from_input)
                 scratch.pow.reset(1.0 / o.t_power);
-                for (std::size_t i = 0; i < n; ++i) tz[i] = scratch.pow(y[i]);
-                z = tz;
+                for (std::size_t i = 0; i < n; ++i) stat[i] = scratch.pow(y[i]);
+                z = stat;
             }
             Sum s;
             sum_used(z, s);
@@ -1622,6 +1620,38 @@ inline PhaseLimitInfo phase_dispersion(ChartType chart, const ChartPhaseInput& i
 
 }  // namespace detail::limits
 
+namespace detail::limits {
+
+/// Runs compute(statistic, lines, offset) on the caller's output columns — or, when any of the rows
+/// it would write shares memory with an input column (a caller may pass its values as the statistic's
+/// output), on fresh columns copied out afterwards: the kernels read their input after they have
+/// begun to write (the t chart keeps y^(1/t_power) in the statistic's column, the ratio charts read
+/// the rows again for σ_i), so the results never depend on where the output lies.
+template <class Compute>
+inline PhaseLimitInfo apart_from_input(const ChartPhaseInput& in, std::size_t n, std::span<double> stat,
+                                       LineColumns& L, std::size_t offset, Compute compute) {
+    auto at = [](const double* q) { return reinterpret_cast<std::uintptr_t>(q); };
+    auto hits = [&](const double* out) {
+        for (std::span<const double> s : {in.values, in.denominators, in.subgroups.mean, in.subgroups.range, in.subgroups.sd})
+            if (!s.empty() && n > 0 && at(out) < at(s.data() + s.size()) && at(s.data()) < at(out + n)) return true;
+        return false;
+    };
+    bool shared = hits(stat.data() + offset);
+    for (std::vector<double>* c : L.columns()) shared = shared || hits(c->data() + offset);
+    if (!shared) return compute(stat.data() + offset, L, offset);
+    std::vector<double> s(n);
+    LineColumns l;
+    l.resize(n);
+    const PhaseLimitInfo info = compute(s.data(), l, 0);
+    std::copy(s.begin(), s.end(), stat.begin() + static_cast<std::ptrdiff_t>(offset));
+    const auto from = l.columns(), to = L.columns();
+    for (std::size_t k = 0; k < from.size(); ++k)
+        std::copy(from[k]->begin(), from[k]->end(), to[k]->begin() + static_cast<std::ptrdiff_t>(offset));
+    return info;
+}
+
+}  // namespace detail::limits
+
 inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
                                    std::span<double> stat, LineColumns& L, std::size_t offset) {
     using namespace detail::limits;
@@ -1632,11 +1662,12 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
     if (rows_of(L) < offset + n)
         fail_argument("lines_out", "needs at least " + std::to_string(offset + n) + " rows in every column, got " +
                                        std::to_string(rows_of(L)));
-    Scratch scratch;
-    const ColumnSink sink{L, offset};
-    double* st = stat.data() + offset;
-    if (in.used.empty()) return phase_limits(chart, in, n, o, st, sink, AllRows{}, scratch);
-    return phase_limits(chart, in, n, o, st, sink, MaskRows{in.used.data()}, scratch);
+    return apart_from_input(in, n, stat, L, offset, [&](double* st, LineColumns& lines, std::size_t off) {
+        Scratch scratch;
+        const ColumnSink sink{lines, off};
+        if (in.used.empty()) return phase_limits(chart, in, n, o, st, sink, AllRows{}, scratch);
+        return phase_limits(chart, in, n, o, st, sink, MaskRows{in.used.data()}, scratch);
+    });
 }
 
 inline PhaseLimitInfo dispersion_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
@@ -1649,10 +1680,11 @@ inline PhaseLimitInfo dispersion_limits(ChartType chart, const ChartPhaseInput& 
     if (stat.size() < offset + n || rows_of(L) < offset + n)
         fail_argument(stat.size() < offset + n ? "statistic_out" : "lines_out",
                       "needs at least " + std::to_string(offset + n) + " rows");
-    const ColumnSink sink{L, offset};
-    double* st = stat.data() + offset;
-    if (in.used.empty()) return phase_dispersion(chart, in, n, o, st, sink, AllRows{});
-    return phase_dispersion(chart, in, n, o, st, sink, MaskRows{in.used.data()});
+    return apart_from_input(in, n, stat, L, offset, [&](double* st, LineColumns& lines, std::size_t off) {
+        const ColumnSink sink{lines, off};
+        if (in.used.empty()) return phase_dispersion(chart, in, n, o, st, sink, AllRows{});
+        return phase_dispersion(chart, in, n, o, st, sink, MaskRows{in.used.data()});
+    });
 }
 
 inline PhaseChart chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o) {

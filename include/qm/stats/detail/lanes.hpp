@@ -13,7 +13,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__SSE2__)
+// QM_VECTOR_EXTENSIONS: 1 with GCC or Clang, unless QM_NO_VECTOR_EXTENSIONS is defined (the
+// two-element struct then, as other compilers get: a test builds it so and compares every output)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(QM_NO_VECTOR_EXTENSIONS)
+#define QM_VECTOR_EXTENSIONS 1
+#else
+#define QM_VECTOR_EXTENSIONS 0
+#endif
+#if QM_VECTOR_EXTENSIONS && defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -32,7 +39,7 @@ inline void prefetch_ahead(const double* p, std::size_t ahead) noexcept {
 #endif
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if QM_VECTOR_EXTENSIONS
 typedef double v2d __attribute__((vector_size(16)));
 typedef std::int64_t v2i __attribute__((vector_size(16)));
 
@@ -50,10 +57,13 @@ inline v2d keep2(v2i mask, v2d x) noexcept { return reinterpret_cast<v2d>(reinte
 inline v2i is_number2(v2d x) noexcept { return x == x; }
 inline v2i less2(v2d a, v2d b) noexcept { return a < b; }
 inline v2d max2(v2d a, v2d b) noexcept { return a > b ? a : b; }
+inline v2d min2(v2d a, v2d b) noexcept { return a < b ? a : b; }
 inline double lane(v2d v, int k) noexcept { return v[k]; }
 inline v2i and2(v2i a, v2i b) noexcept { return a & b; }
 /// Both lanes of a comparison mask set.
 inline bool all2(v2i m) noexcept { return (m[0] & m[1]) != 0; }
+/// Either lane of a comparison mask set.
+inline bool any2(v2i m) noexcept { return (m[0] | m[1]) != 0; }
 inline v2d make2(double a, double b) noexcept { return v2d{a, b}; }
 inline v2i or2(v2i a, v2i b) noexcept { return a | b; }
 /// `bit` in the lanes where the mask is set, 0 elsewhere.
@@ -89,9 +99,11 @@ inline v2d keep2(v2i m, v2d x) noexcept { return {{m.a[0] ? x.a[0] : 0.0, m.a[1]
 inline v2i is_number2(v2d x) noexcept { return {{x.a[0] == x.a[0] ? -1 : 0, x.a[1] == x.a[1] ? -1 : 0}}; }
 inline v2i less2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? -1 : 0, x.a[1] < y.a[1] ? -1 : 0}}; }
 inline v2d max2(v2d x, v2d y) noexcept { return {{x.a[0] > y.a[0] ? x.a[0] : y.a[0], x.a[1] > y.a[1] ? x.a[1] : y.a[1]}}; }
+inline v2d min2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? x.a[0] : y.a[0], x.a[1] < y.a[1] ? x.a[1] : y.a[1]}}; }
 inline double lane(v2d v, int k) noexcept { return v.a[k]; }
 inline v2i and2(v2i x, v2i y) noexcept { return {{x.a[0] & y.a[0], x.a[1] & y.a[1]}}; }
 inline bool all2(v2i m) noexcept { return (m.a[0] & m.a[1]) != 0; }
+inline bool any2(v2i m) noexcept { return (m.a[0] | m.a[1]) != 0; }
 inline v2d make2(double a, double b) noexcept { return {{a, b}}; }
 inline v2i or2(v2i x, v2i y) noexcept { return {{x.a[0] | y.a[0], x.a[1] | y.a[1]}}; }
 inline v2i bits2(v2i m, std::int64_t bit) noexcept { return {{m.a[0] & bit, m.a[1] & bit}}; }
