@@ -287,11 +287,18 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
                                        std::size_t g) {
     InControlEstimate e{target, sigma, 0, false, false};
     bool subgroups = false;
-    for (std::size_t i = 0; i < len; ++i) {
-        if (i % 8 == 0) stats::detail::prefetch_ahead(y + i, 256);  // long baselines: see prefetch_ahead
-        if (y[i] == y[i]) {
-            ++e.n_baseline;
-            subgroups = subgroups || (n != nullptr && n[i] != 1.0);
+    // individual values with the target estimated: the count comes with the mean (one pass fewer)
+    const stats::MeanCount plain_mean =
+        n == nullptr && target != target ? stats::mean_skip_nan({y, len}) : stats::MeanCount{0.0, 0};
+    if (n == nullptr && target != target) {
+        e.n_baseline = plain_mean.count;
+    } else {
+        for (std::size_t i = 0; i < len; ++i) {
+            if (i % 8 == 0) stats::detail::prefetch_ahead(y + i, 256);  // long baselines: see prefetch_ahead
+            if (y[i] == y[i]) {
+                ++e.n_baseline;
+                subgroups = subgroups || (n != nullptr && n[i] != 1.0);
+            }
         }
     }
     auto where = [&]() -> std::string {  // built only for a message
@@ -301,7 +308,9 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
         if (e.n_baseline == 0)
             fail_in_control(nm, false, g, "cannot be estimated: " + where() + " (" + std::to_string(len) +
                                               " rows) has no values; give the target or a longer baseline (fix_after)");
-        if (!subgroups) {
+        if (n == nullptr) {
+            e.target = plain_mean.mean;
+        } else if (!subgroups) {
             e.target = stats::mean_skip_nan({y, len}).mean;
         } else {  // Σ n_i x̄_i / Σ n_i, accurately summed
             stats::detail::DD num, den;
