@@ -912,11 +912,10 @@ namespace detail::limits {
 
 /// Σ of a subgroup's non-missing values in the lanes of Sum (the k-th to lane k & 3), without Sum's
 /// indexed lanes when none is missing (the common case): four running sums, then the tail.
-/// term(x) is the value itself, or (sd) the exact square of its deviation.
+/// term(x) is the value itself, or (sd) the exact square of its deviation; plain: none is missing.
 template <bool Product>
-inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double mean, std::size_t& count) noexcept {
-    bool plain = true;
-    for (std::size_t j = 0; j < len; ++j) plain &= x[j] == x[j];
+inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double mean, bool plain,
+                                      std::size_t& count) noexcept {
     auto add = [mean](stats::detail::DD& l, double v) {
         if constexpr (Product) {  // Sum::add_product(d, d)
             const double d = v - mean, p = d * d;
@@ -986,17 +985,19 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
             const double* x = obs.data() + off[g];
             const std::size_t len = off[g + 1] - off[g];
             stats::detail::prefetch_ahead(x, 512);  // a stream of observations larger than the caches
-            bool bad = false;
-            for (std::size_t j = 0; j < len; ++j) bad |= std::fabs(x[j]) > max_magnitude;  // infinite too
-            if (bad) fail_obs();
-            std::size_t m = 0;
-            const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, m);
+            // one loop: the check, whether none is missing, the smallest and largest (NaN never is)
+            bool bad = false, plain = true;
             double lo = inf, hi = -inf;
             for (std::size_t j = 0; j < len; ++j) {
-                if (x[j] != x[j]) continue;
-                lo = std::min(lo, x[j]);
-                hi = std::max(hi, x[j]);
+                const double v = x[j];
+                bad |= std::fabs(v) > max_magnitude;  // infinite too
+                plain &= v == v;
+                lo = v < lo ? v : lo;
+                hi = hi < v ? v : hi;
             }
+            if (bad) fail_obs();
+            std::size_t m = 0;
+            const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, plain, m);
             s.size[g] = m;
             if (m == 0) {
                 s.mean[g] = s.range[g] = nan;
@@ -1013,7 +1014,7 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
             }
             // Two-pass variance, as R's var(): squared deviations from the accurate mean.
             std::size_t m2 = 0;
-            s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, m2), m - 1));
+            s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, plain, m2), m - 1));
         }
     });
     return s;
