@@ -288,9 +288,9 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
     InControlEstimate e{target, sigma, 0, false, false};
     bool subgroups = false;
     // individual values with the target estimated: the count comes with the mean (one pass fewer)
-    const stats::MeanCount plain_mean =
-        n == nullptr && target != target ? stats::mean_skip_nan({y, len}) : stats::MeanCount{0.0, 0};
+    stats::MeanCount plain_mean{0.0, 0};
     if (n == nullptr && target != target) {
+        plain_mean = stats::mean_skip_nan({y, len});
         e.n_baseline = plain_mean.count;
     } else {
         for (std::size_t i = 0; i < len; ++i) {
@@ -308,7 +308,7 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
         if (e.n_baseline == 0)
             fail_in_control(nm, false, g, "cannot be estimated: " + where() + " (" + std::to_string(len) +
                                               " rows) has no values; give the target or a longer baseline (fix_after)");
-        if (n == nullptr) {
+        if (n == nullptr) {  // (taken above)
             e.target = plain_mean.mean;
         } else if (!subgroups) {
             e.target = stats::mean_skip_nan({y, len}).mean;

@@ -709,7 +709,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
-    auto not_whole = [&](v2d x) { return ~((x >= two52) | (((x + two52) - two52) == x)); };
+    auto whole_below_2_52 = [&](v2d x) { return ((x + two52) - two52) == x; };  // exact for 0 <= x < 2^52
+    auto not_whole = [&](v2d x) { return ~((x >= two52) | whole_below_2_52(x)); };
     v2i bad = {0, 0};
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
@@ -727,8 +728,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             if constexpr (Bounded) ok &= (v <= w) & (w < two52);
             else ok &= (v < two52) & (w <= big);
             if constexpr (Whole) {
-                ok &= ((v + two52) - two52) == v;
-                if constexpr (Bounded) ok &= ((w + two52) - two52) == w;
+                ok &= whole_below_2_52(v);
+                if constexpr (Bounded) ok &= whole_below_2_52(w);
             }
             if (all2(ok)) continue;
         }
@@ -1419,6 +1420,8 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const double bar = sy.n ? ratio(sy, sn) : nan;
             info.mean = bar;
             if (chart != ChartType::np) info.centre = bar;
+            // the binomial or Poisson variance of one unit: σ_i² = spread/n_i (p, p′: p̄(1 − p̄); u, u′: ū)
+            const double spread = proportion ? bar * (1 - bar) : bar;
             // every row's statistic; in one pass with it, σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i)
             // (sigma_i()'s arithmetic) into `sigmas` when the phase keeps them or Laney needs them
             // (NaN where a row is missing; with no point p̄ is NaN, and so are they)
@@ -1426,7 +1429,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             if constexpr (requires { L.sigma; })
                 if (L.vary && chart != ChartType::np) sigmas = L.sigma;
             if constexpr (Used::all) {
-                const v2d v = splat2(proportion ? bar * (1 - bar) : bar);
+                const v2d v = splat2(spread);
                 if (laney && sigmas == nullptr) sigmas = scratch.b.get(n);
                 if (chart == ChartType::np)
                     ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
@@ -1440,7 +1443,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             // σ of one point before Laney's adjustment, in qicharts2's / qcc's arithmetic
             auto sigma_i = [&](std::size_t i) {
                 if (chart == ChartType::np) return std::sqrt(bar * (1 - bar) * d[i]);
-                return proportion ? std::sqrt(bar * (1 - bar) / d[i]) : std::sqrt(bar / d[i]);
+                return std::sqrt(spread / d[i]);
             };
             double factor = 1.0;  // σ_z
             if (laney) {
@@ -1484,7 +1487,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     const double hi = proportion && o.clip ? 1.0 : inf;
                     double* const sig = L.sigma;
                     // σ_i = sqrt(p̄(1 − p̄)/n_i) or sqrt(ū/n_i), times σ_z for Laney: sigma_i()'s arithmetic
-                    const v2d v = splat2(proportion ? bar * (1 - bar) : bar), f = splat2(factor);
+                    const v2d v = splat2(spread), f = splat2(factor);
                     if constexpr (Used::all) {  // σ_i came with the statistic; Laney's are times σ_z
                         if (laney) {
                             std::size_t i = 0;
@@ -1618,10 +1621,6 @@ inline PhaseLimitInfo phase_dispersion(ChartType chart, const ChartPhaseInput& i
     if (constant_centre) info.centre = first_centre;
     return info;
 }
-
-}  // namespace detail::limits
-
-namespace detail::limits {
 
 /// Runs compute(statistic, lines, offset) on the caller's output columns — or, when any of the rows
 /// it would write shares memory with an input column (a caller may pass its values as the statistic's
