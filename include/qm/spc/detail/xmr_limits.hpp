@@ -22,18 +22,20 @@ struct PhaseLimits {
 // Limits in one pass over the baseline. The values and the moving ranges are summed in
 // double-double (TwoSum per element) in four lanes of two-wide vectors, missing values masked
 // out, so both means are the correctly rounded quotients — as R's long-double mean() gives
-// them — and a point that lies on the mean is seen on it. The pass also keeps the largest moving
-// range of every 16 (block_max): screening then subtracts, from the double-double sum, the
-// moving ranges at or above the threshold, and reads again only the blocks whose largest one
-// reaches it (on normal noise about one block in seven) rather than the whole baseline. When the
+// them — and a point that lies on the mean is seen on it. The pass also keeps the two largest
+// moving ranges of every 32 (block_max): screening then subtracts, from the double-double sum,
+// the moving ranges at or above the threshold. A block whose largest one stays below it is
+// skipped, a block where only the largest reaches it gives that one from block_max (on normal
+// noise about one block in four reaches the threshold, one in thirty twice), and only a block
+// whose second largest reaches it too is read again, rather than the whole baseline. When the
 // dropped ranges dwarf the kept ones (the difference would lose bits), the kept ones are summed
 // again directly.
 // ------------------------------------------------------------------------------------------
 
-inline constexpr std::size_t xmr_block = 16;
+inline constexpr std::size_t xmr_block = 32;
 
-/// Room xmr_first_pass needs for the largest moving range of each block of a baseline of n.
-constexpr std::size_t xmr_block_count(std::size_t n) noexcept { return n / xmr_block + 1; }
+/// Room xmr_first_pass needs for the two largest moving ranges of each block of a baseline of n.
+constexpr std::size_t xmr_block_count(std::size_t n) noexcept { return 2 * (n / xmr_block + 1); }
 
 struct FirstPass {
     stats::detail::DD sum_x, sum_d;
@@ -41,8 +43,9 @@ struct FirstPass {
     std::size_t covered = 1;  ///< moving ranges 1 .. covered - 1 are in blocks; the rest are not
 };
 
-/// block_max (may be null): xmr_block_count(n) entries; entry b gets the largest moving range
-/// among 1 + 16b .. 16 + 16b (missing ones left out), for those below `covered`.
+/// block_max (may be null): xmr_block_count(n) entries; entries 2b and 2b + 1 get the largest and
+/// the second largest moving range among 1 + 32b .. 32 + 32b (missing ones left out, as 0; the
+/// two are equal when the largest occurs twice), for those below `covered`.
 inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_max) noexcept {
     using namespace stats::detail;
     FirstPass r;
@@ -53,20 +56,33 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     // the sums take eight; a spilled sum puts a store and a load on its chain through the loop)
     v2d m = splat2(0), a = splat2(0);
     const v2d one = splat2(1.0);
-    // four(j, b): values j .. j + 3, for every four of [from, to) in blocks of 16; b collects the
-    // block's largest moving range, which goes to block_max and into `largest`.
+    // four(j, b, s): values j .. j + 3, for every four of [from, to) in blocks of 32; b and s
+    // collect the block's largest and second largest moving range per lane (top2), which go to
+    // block_max, and b into `largest`.
     auto blocks = [block_max](std::size_t from, std::size_t to, v2d& largest, auto&& four) noexcept {
         for (std::size_t j0 = from; j0 < to; j0 += xmr_block) {
             const std::size_t e = std::min(j0 + xmr_block, to);
-            v2d b = splat2(0);
-            for (std::size_t j = j0; j < e; j += 4) four(j, b);
-            if (block_max != nullptr) block_max[(j0 - 1) / xmr_block] = std::max(lane(b, 0), lane(b, 1));
+            v2d b = splat2(0), s = splat2(0);
+            for (std::size_t j = j0; j < e; j += 4) four(j, b, s);
+            if (block_max != nullptr) {
+                const double b0 = lane(b, 0), b1 = lane(b, 1);
+                double* bm = block_max + 2 * ((j0 - 1) / xmr_block);
+                bm[0] = std::max(b0, b1);
+                bm[1] = std::max(std::min(b0, b1), std::max(lane(s, 0), lane(s, 1)));
+            }
             largest = max2(largest, b);
         }
     };
+    // The two largest of {b, s, d0, d1} per lane into b >= s (given b >= s).
+    auto top2 = [](v2d& b, v2d& s, v2d d0, v2d d1) noexcept {
+        const v2d hi = max2(d0, d1), lo = min2(d0, d1);
+        s = max2(max2(s, lo), min2(b, hi));
+        b = max2(b, hi);
+    };
     // Four values x[0..3] with the masks: each missing value or moving range (prev: the values
-    // before them) adds +0.0 to its lane and is not counted; b collects the largest moving range.
-    auto masked = [&](const double* x, const double* prev, v2d& b) noexcept {
+    // before them) adds +0.0 to its lane and is not counted; b and s collect the two largest
+    // moving ranges.
+    auto masked = [&](const double* x, const double* prev, v2d& b, v2d& s) noexcept {
         const v2d x0 = load2(x), x1 = load2(x + 2);
         const v2d d0 = abs2(x0 - load2(prev)), d1 = abs2(x1 - load2(prev + 2));
         const v2i ox0 = is_number2(x0), ox1 = is_number2(x1), od0 = is_number2(d0), od1 = is_number2(d1);
@@ -81,7 +97,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         cx1 += keep2(ox1, one);
         cd0 += keep2(od0, one);
         cd1 += keep2(od1, one);
-        b = max2(b, max2(k0, k1));
+        top2(b, s, k0, k1);
     };
     std::size_t i = 1;
     // Blocks of up to 64 values. First without the missing-value masks (a third fewer
@@ -92,7 +108,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
         const std::size_t stop = i + std::min<std::size_t>(64, (n - i) / 4 * 4);
         DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
         v2d tm = m, ta = a;
-        blocks(i, stop, tm, [&](std::size_t j, v2d& b) {
+        blocks(i, stop, tm, [&](std::size_t j, v2d& b, v2d& s) {
             prefetch_ahead(y + j, 256);
             const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
             const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
@@ -101,7 +117,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             ta = max2(ta, max2(abs2(x0), abs2(x1)));
             td0.add(d0);
             td1.add(d1);
-            b = max2(b, max2(d0, d1));
+            top2(b, s, d0, d1);
         });
         const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
         if (all2(is_number2(all - all))) {
@@ -112,7 +128,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             i = stop;
             continue;
         }
-        blocks(i, stop, m, [&](std::size_t j, v2d& b) { masked(y + j, y + j - 1, b); });
+        blocks(i, stop, m, [&](std::size_t j, v2d& b, v2d& s) { masked(y + j, y + j - 1, b, s); });
         i = stop;
     }
     r.covered = i;
@@ -125,7 +141,8 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
             xs[k] = y[i + k];
             ps[k] = y[i + k - 1];
         }
-        masked(xs, ps, m);
+        v2d s = splat2(0);
+        masked(xs, ps, m, s);
     }
     // the four lanes merged as a tree: lanes 0 + 2 and 1 + 3 side by side, then those two
     auto merge = [](DD2 u, const DD2& w) noexcept {
@@ -170,22 +187,39 @@ inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& 
                     }
                 }
             };
-            // The blocks to read again are scattered: each is asked of the cache when found and
-            // read eight blocks later (a queue, so still in order), which on a long series keeps
-            // the reads from waiting on memory one block at a time.
+            // A block where only the largest moving range reaches thr drops that one, from
+            // block_max; the blocks to read again are scattered: each is asked of the cache when
+            // found and read eight blocks later. Both go through one queue, so the dropped ranges
+            // are added in order (the same bits as reading every block).
+            struct Pending {
+                std::size_t j0;
+                double only;  ///< the block's one range at or above thr, or NaN: read the block
+            };
+            auto settle = [&](const Pending& q) noexcept {
+                if (q.only == q.only) {
+                    dropped.add(q.only);
+                    ck -= 1;
+                } else {
+                    drop(q.j0, std::min(q.j0 + xmr_block, f.covered));
+                }
+            };
             constexpr std::size_t depth = 8;
-            std::size_t queue[depth], found = 0;
+            Pending queue[depth];
+            std::size_t found = 0;
             for (std::size_t j0 = 1; j0 < f.covered; j0 += xmr_block) {
-                if (block_max != nullptr && block_max[(j0 - 1) / xmr_block] < thr) continue;
-                for (std::size_t ahead : {0, 8, 16}) stats::detail::prefetch_ahead(y + j0 - 1, ahead);
-                std::size_t& slot = queue[found++ % depth];
-                if (found > depth) drop(slot, std::min(slot + xmr_block, f.covered));
-                slot = j0;
+                double only = nan;
+                if (block_max != nullptr) {
+                    const double* bm = block_max + 2 * ((j0 - 1) / xmr_block);
+                    if (bm[0] < thr) continue;
+                    if (bm[1] < thr) only = bm[0];
+                }
+                if (only != only)
+                    for (std::size_t ahead = 0; ahead <= xmr_block; ahead += 8) stats::detail::prefetch_ahead(y + j0 - 1, ahead);
+                Pending& slot = queue[found++ % depth];
+                if (found > depth) settle(slot);
+                slot = {j0, only};
             }
-            for (std::size_t k = found > depth ? found - depth : 0; k < found; ++k) {
-                const std::size_t j0 = queue[k % depth];
-                drop(j0, std::min(j0 + xmr_block, f.covered));
-            }
+            for (std::size_t k = found > depth ? found - depth : 0; k < found; ++k) settle(queue[k % depth]);
             drop(f.covered, n);
             stats::detail::DD sk = f.sum_d;
             sk.add(stats::detail::DD{-dropped.hi, -dropped.lo});
