@@ -1,7 +1,8 @@
 // qm_output_hash — one hash of every output bit of the SPC kernels on randomised input, for
 // speed work that must not change any result.
 //
-// It runs xmr_grouped, chart_grouped (every chart, the four presets, Xbar/R/S from subgroups),
+// It runs xmr_grouped, chart_grouped (every chart, the four presets, Xbar/R/S from subgroups;
+// the Nelson and Western Electric rule sets on XmR, p and u),
 // cusum_grouped and ewma_grouped on 3,000 deterministic random data sets (splitmix64-seeded
 // mt19937_64, raw integers only, so every platform draws the same numbers): missing values and
 // denominators, a few bad rows (the error message is hashed instead), phases, exclusions, frozen
@@ -164,6 +165,22 @@ int main(int argc, char** argv) {
                     ++calls;
                     guarded(h, errors, [&] { chart_columns(h, chart_grouped(in, o, threads)); });
                 }
+                // every rule (Nelson 1-8; Western Electric 1-4 with the lines of the window's last
+                // point, as qcc), on the charts with one set of lines and with lines per point
+                if (chart == ChartType::xmr || chart == ChartType::p || chart == ChartType::u)
+                    for (const char* set_name : {"nelson", "western_electric"}) {
+                        ChartOptions o = chart_preset("shewhart", chart);
+                        o.rules = rule_set(set_name);
+                        o.rules.flag_mode = rng() % 2 ? FlagMode::pattern : FlagMode::completing;
+                        ChartInput in;
+                        in.values = v;
+                        if (ratio) in.denominators = x.d;
+                        in.offsets = x.offsets;
+                        in.phase_starts = x.phases;
+                        in.targets = x.targets;
+                        ++calls;
+                        guarded(h, errors, [&] { chart_columns(h, chart_grouped(in, o, threads)); });
+                    }
             }
             // CUSUM and EWMA (individual values; μ0 and σ estimated or given)
             std::vector<double> sigmas(x.targets.size(), rng() % 2 ? NAN : 7.5);

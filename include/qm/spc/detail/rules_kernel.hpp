@@ -573,6 +573,50 @@ inline std::uint64_t plane(const std::uint8_t* code, unsigned b) noexcept {
     return r;
 }
 
+#if QM_SSE2_MASKS
+/// The planes of 16 points (bit j: point j) that the byte codes of rules_bitwise hold.
+struct Planes16 {
+    unsigned above, below, out, near, hi2, lo2, up, down;
+};
+
+/// The planes of the 16 points v[0 .. 16) (v[-1]: the point before the first), against the lines
+/// ln(j, k): line j (centre, upper, lower, upper 2σ, lower 2σ) of points 2k and 2k + 1. A NaN
+/// value or line sets no bit. split: the two sides of the 2σ lines apart (hi2, lo2; else near).
+template <class Ln>
+[[gnu::always_inline]] inline Planes16 planes16(const double* v, bool split, Ln&& ln) noexcept {
+    using stats::detail::mask16;
+    __m128d x[8], a[8], b[8];
+    for (int k = 0; k < 8; ++k) x[k] = _mm_loadu_pd(v + 2 * k);
+    Planes16 P{};
+    for (int k = 0; k < 8; ++k) a[k] = _mm_cmplt_pd(ln(0, k), x[k]);
+    P.above = mask16(a);
+    for (int k = 0; k < 8; ++k) a[k] = _mm_cmplt_pd(x[k], ln(0, k));
+    P.below = mask16(a);
+    for (int k = 0; k < 8; ++k) a[k] = _mm_or_pd(_mm_cmplt_pd(ln(1, k), x[k]), _mm_cmplt_pd(x[k], ln(2, k)));
+    P.out = mask16(a);
+    for (int k = 0; k < 8; ++k) {
+        a[k] = _mm_cmplt_pd(ln(3, k), x[k]);
+        b[k] = _mm_cmplt_pd(x[k], ln(4, k));
+    }
+    if (split) {
+        P.hi2 = mask16(a);
+        P.lo2 = mask16(b);
+        P.near = P.hi2 | P.lo2;
+    } else {
+        for (int k = 0; k < 8; ++k) a[k] = _mm_or_pd(a[k], b[k]);
+        P.near = mask16(a);
+    }
+    for (int k = 0; k < 8; ++k) {
+        const __m128d p = _mm_loadu_pd(v + 2 * k - 1);
+        a[k] = _mm_cmplt_pd(p, x[k]);
+        b[k] = _mm_cmplt_pd(x[k], p);
+    }
+    P.up = mask16(a);
+    P.down = mask16(b);
+    return P;
+}
+#endif
+
 }  // namespace bits
 
 /// Rules and point types for one phase, 64 points at a time. pt may be null (no point types).
@@ -675,7 +719,11 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
     };
 
     alignas(64) double dcode[64];
-    alignas(64) std::uint8_t code[64], code1[64], cq[64];
+    alignas(64) std::uint8_t code1[64], cq[64];
+#if !QM_SSE2_MASKS
+    alignas(64) std::uint8_t code[64];
+#endif
+#if !QM_SSE2_MASKS
     // byte code 0, one bit per comparison: 1 above, 2 below the centre, 4 above the upper limit,
     // 8 above the upper, 16 below the lower 2σ line, 32 up, 64 down from the previous point, 128
     // below the lower limit, for two points as 64-bit integer lanes (a compare mask, an AND with
@@ -719,6 +767,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 });
         }
     };
+#endif
     // byte code 1: 1 above the upper, 2 below the lower 1σ line, 4 within them (inclusive), 8 not missing
     auto code1f = [](double v, double U1, double L1) noexcept {
         return 0x1p52 + (v > U1 ? 1.0 : 0.0) + (v < L1 ? 2.0 : 0.0) + (((v >= L1) & (v <= U1)) ? 4.0 : 0.0) +
@@ -737,6 +786,48 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
         Word& nw = ws[w & 1];
         const Word& prev = ws[(w + 1) & 1];
         std::uint64_t above = 0, below = 0, out = 0, near = 0, hi2 = 0, lo2 = 0, up = 0, down = 0;
+#if QM_SSE2_MASKS
+        // 16 points at a time: each comparison as compare masks of two points, narrowed into a
+        // 16-bit plane by mask16 — the same bits as the byte codes below, in fewer instructions
+        for (std::size_t off = 0; off < m; off += 16) {
+            const unsigned sh = static_cast<unsigned>(off);
+            const bool whole = off + 16 <= m && base + off > 0;
+            alignas(16) double vb[18];  // a copy for a short group or the phase's first: NaN past m
+            const double* v = yy + off;
+            if (!whole) {
+                vb[1] = off > 0 ? yy[off - 1] : p0;
+                for (std::size_t j = 0; j < 16; ++j) vb[2 + j] = off + j < m ? yy[off + j] : nan;
+                v = vb + 2;
+            }
+            bits::Planes16 P;
+            if constexpr (!Src::per_point) {
+                const Lines& L = src.l;
+                const __m128d lines[5] = {_mm_set1_pd(L.centre), _mm_set1_pd(L.upper), _mm_set1_pd(L.lower),
+                                          _mm_set1_pd(L.upper_2sigma), _mm_set1_pd(L.lower_2sigma)};
+                P = bits::planes16(v, we23, [&](int j, int) noexcept { return lines[j]; });
+            } else {
+                const double* cols[5] = {wl.centre, wl.upper, wl.lower, wl.upper_2sigma, wl.lower_2sigma};
+                alignas(16) double lb[5][16];
+                const double* lp[5];
+                for (int j = 0; j < 5; ++j) {
+                    lp[j] = cols[j] + off;
+                    if (off + 16 > m) {
+                        for (std::size_t i = 0; i < 16; ++i) lb[j][i] = off + i < m ? cols[j][off + i] : nan;
+                        lp[j] = lb[j];
+                    }
+                }
+                P = bits::planes16(v, we23, [&](int j, int k) noexcept { return _mm_loadu_pd(lp[j] + 2 * k); });
+            }
+            above |= std::uint64_t{P.above} << sh;
+            below |= std::uint64_t{P.below} << sh;
+            out |= std::uint64_t{P.out} << sh;
+            near |= std::uint64_t{P.near} << sh;
+            hi2 |= std::uint64_t{P.hi2} << sh;
+            lo2 |= std::uint64_t{P.lo2} << sh;
+            up |= std::uint64_t{P.up} << sh;
+            down |= std::uint64_t{P.down} << sh;
+        }
+#else
         codes0(yy, wl, m, p0);
         // the two sides of the 2σ lines apart only for the western-electric 2 of 3 (two versions
         // rather than a branch inside one loop: GCC would keep the planes in memory)
@@ -761,6 +852,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             });
             near = hi2 | lo2;
         }
+#endif
         nw.above = above;
         nw.below = below;
         nw.out = out;
@@ -790,6 +882,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 const double *U1 = wl.upper_1sigma, *L1 = wl.lower_1sigma;
                 for (std::size_t k = 0; k < m; ++k) dcode[k] = code1f(yy[k], U1[k], L1[k]);
             }
+            for (std::size_t k = m; k < 64; ++k) dcode[k] = 0.0;  // no bits past the phase
             bits::low_bytes(dcode, code1);
             std::uint64_t hi1 = 0, lo1 = 0, in1 = 0, valid = 0;
             bits::each8(code1, [&](std::uint64_t x, unsigned sh) noexcept {

@@ -22,6 +22,10 @@
 #endif
 #if QM_VECTOR_EXTENSIONS && defined(__SSE2__)
 #include <emmintrin.h>
+// QM_SSE2_MASKS: mask16 below (SSE2's pack and movemask), else kernels gather bits portably
+#define QM_SSE2_MASKS 1
+#else
+#define QM_SSE2_MASKS 0
 #endif
 
 namespace qm::stats::detail {
@@ -81,6 +85,17 @@ inline v2d sqrt2(v2d x) noexcept {
     return v2d{std::sqrt(x[0]), std::sqrt(x[1])};
 #endif
 }
+#if QM_SSE2_MASKS
+/// The lanes of eight compare masks as 16 bits: bit 2k + j is lane j of m[k] (the 64-bit lanes
+/// narrowed to 32, 16 and 8 bits with saturation, then one movemask).
+inline unsigned mask16(const __m128d (&m)[8]) noexcept {
+    auto low_halves = [&](int k) noexcept {  // lanes of m[k] and m[k + 1] as four 32-bit masks
+        return _mm_castps_si128(_mm_shuffle_ps(_mm_castpd_ps(m[k]), _mm_castpd_ps(m[k + 1]), _MM_SHUFFLE(2, 0, 2, 0)));
+    };
+    const __m128i a = _mm_packs_epi32(low_halves(0), low_halves(2)), b = _mm_packs_epi32(low_halves(4), low_halves(6));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(a, b)));
+}
+#endif
 #else
 struct v2d {
     double a[2];
