@@ -574,6 +574,23 @@ inline std::uint64_t plane(const std::uint8_t* code, unsigned b) noexcept {
 }
 
 #if QM_SSE2_MASKS
+/// The compare masks of 16 points narrowed to one byte each (0xff or 0): cmp(k) gives the mask of
+/// points 2k and 2k + 1.
+template <class Cmp>
+[[gnu::always_inline]] inline __m128i bytes16(Cmp&& cmp) noexcept {
+    __m128d a[8];
+    for (int k = 0; k < 8; ++k) a[k] = cmp(k);
+    return stats::detail::narrow16(a);
+}
+
+/// Points off .. off + 15 of x[0 .. m) where all 16 exist, else a copy in buf with NaN past m
+/// (a NaN compares false, so it sets no bit). buf: 16 doubles.
+inline const double* group16(const double* x, std::size_t off, std::size_t m, double* buf) noexcept {
+    if (off + 16 <= m) return x + off;
+    for (std::size_t i = 0; i < 16; ++i) buf[i] = off + i < m ? x[off + i] : std::numeric_limits<double>::quiet_NaN();
+    return buf;
+}
+
 /// The planes of 16 points (bit j: point j) that the byte codes of rules_bitwise hold.
 struct Planes16 {
     unsigned above, below, out, near, hi2, lo2, up, down;
@@ -982,14 +999,40 @@ template <class Src>
 RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const std::uint8_t* excluded) {
     std::size_t n_useful = 0, longest = 0, run = 0, crossings = 0, n_excl = 0;
     int last = 0;  // side of the last useful point: +1 above, -1 below, 0 none yet
+#if !QM_SSE2_MASKS
     alignas(64) double dcode[64];
     alignas(64) std::uint8_t code[64];
+#endif
     [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
     for (std::size_t base = 0; base < n; base += 64) {
         const std::size_t m = n - base < 64 ? n - base : 64;
         const double* yy = y + base;
-        // code: 1 above, 2 below the centre (integer compare masks, two points at a time)
         using namespace stats::detail;
+#if QM_SSE2_MASKS
+        // A: the points above, B: below the centre, 16 at a time (compare masks and movemask)
+        std::uint64_t A = 0, B = 0;
+        [[maybe_unused]] const double* cw = nullptr;
+        if constexpr (Src::per_point) cw = src.word(base, m, lbuf, WordLines::centre).centre;
+        for (std::size_t off = 0; off < m; off += 16) {
+            alignas(16) double vb[16], cb[16];
+            const double* v = bits::group16(yy, off, m, vb);
+            auto centre = [&]() noexcept {
+                if constexpr (Src::per_point) return bits::group16(cw, off, m, cb);
+                else return src.l.centre;
+            }();
+            auto c = [&](int k) noexcept {
+                if constexpr (Src::per_point) return _mm_loadu_pd(centre + 2 * k);
+                else return _mm_set1_pd(centre);
+            };
+            const unsigned above = static_cast<unsigned>(_mm_movemask_epi8(
+                               bits::bytes16([&](int k) noexcept { return _mm_cmplt_pd(c(k), _mm_loadu_pd(v + 2 * k)); }))),
+                           below = static_cast<unsigned>(_mm_movemask_epi8(
+                               bits::bytes16([&](int k) noexcept { return _mm_cmplt_pd(_mm_loadu_pd(v + 2 * k), c(k)); })));
+            A |= std::uint64_t{above} << off;
+            B |= std::uint64_t{below} << off;
+        }
+#else
+        // code: 1 above, 2 below the centre (integer compare masks, two points at a time)
         auto side2 = [](v2d v, v2d c) noexcept { return or2(bits2(less2(c, v), 1), bits2(less2(v, c), 2)); };
         if constexpr (!Src::per_point) {
             const v2d c = splat2(src.l.centre);
@@ -1003,6 +1046,7 @@ RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const
                 [&](std::size_t k) { return side2(make2(yy[k], 0.0), make2(c[k], 0.0)); });
         }
         std::uint64_t A = bits::plane(code, 0), B = bits::plane(code, 1);
+#endif
         if (excluded != nullptr) {
             std::uint64_t X = 0;
             for (std::size_t k = 0; k < m; ++k) X |= static_cast<std::uint64_t>(excluded[base + k] != 0) << k;
@@ -1073,19 +1117,69 @@ RunsAnalysis runs_analysis(const double* y, std::size_t n, const Src& src, const
 template <class Src>
 void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvement dir, RuleFlags* flags,
                         PointType* pt) noexcept {
-    using stats::detail::v2d;
+    [[maybe_unused]] typedef stats::detail::v2d v2d;
     const int d = static_cast<int>(dir);
     const PointType high = d == 0 ? PointType::special_cause_neutral_high
                                   : (d > 0 ? PointType::special_cause_improvement : PointType::special_cause_concern);
     const PointType low = d == 0 ? PointType::special_cause_neutral_low
                                  : (d > 0 ? PointType::special_cause_concern : PointType::special_cause_improvement);
+    const std::uint64_t hi_type = static_cast<std::uint64_t>(high), lo_type = static_cast<std::uint64_t>(low);
+    [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
+#if QM_SSE2_MASKS
+    // 16 points at a time: the compare masks narrowed to bytes are the flags (AND 1) and select
+    // the point types
+    const __m128i one = _mm_set1_epi8(1), hi_b = _mm_set1_epi8(static_cast<char>(hi_type)),
+                  lo_b = _mm_set1_epi8(static_cast<char>(lo_type)), zero = _mm_setzero_si128();
+    for (std::size_t base = 0; base < n; base += 64) {
+        const std::size_t m = n - base < 64 ? n - base : 64;
+        const double* yy = y + base;
+        LinePointers wl{};
+        if constexpr (Src::per_point) wl = src.word(base, m, lbuf, WordLines::limits);
+        for (std::size_t off = 0; off < m; off += 16) {
+            alignas(16) double vb[16], cb[16], ub[16], lb[16];
+            const double* v = bits::group16(yy, off, m, vb);
+            __m128i out, above;
+            if constexpr (!Src::per_point) {
+                const __m128d c = _mm_set1_pd(src.l.centre), U = _mm_set1_pd(src.l.upper), L = _mm_set1_pd(src.l.lower);
+                out = bits::bytes16([&](int k) noexcept {
+                    const __m128d x = _mm_loadu_pd(v + 2 * k);
+                    return _mm_or_pd(_mm_cmplt_pd(U, x), _mm_cmplt_pd(x, L));
+                });
+                above = bits::bytes16([&](int k) noexcept { return _mm_cmplt_pd(c, _mm_loadu_pd(v + 2 * k)); });
+            } else {
+                const double *c = bits::group16(wl.centre, off, m, cb), *U = bits::group16(wl.upper, off, m, ub),
+                             *L = bits::group16(wl.lower, off, m, lb);
+                out = bits::bytes16([&](int k) noexcept {
+                    const __m128d x = _mm_loadu_pd(v + 2 * k);
+                    return _mm_or_pd(_mm_cmplt_pd(_mm_loadu_pd(U + 2 * k), x), _mm_cmplt_pd(x, _mm_loadu_pd(L + 2 * k)));
+                });
+                above = bits::bytes16(
+                    [&](int k) noexcept { return _mm_cmplt_pd(_mm_loadu_pd(c + 2 * k), _mm_loadu_pd(v + 2 * k)); });
+            }
+            const __m128i f8 = _mm_and_si128(out, one);
+            const __m128i t8 = _mm_or_si128(_mm_and_si128(_mm_and_si128(out, above), hi_b),
+                                            _mm_and_si128(_mm_andnot_si128(above, out), lo_b));
+            const __m128i f16[2] = {_mm_unpacklo_epi8(f8, zero), _mm_unpackhi_epi8(f8, zero)};
+            const std::size_t k = std::min<std::size_t>(16, m - off);
+            if (k == 16) {
+                std::memcpy(flags + base + off, f16, sizeof f16);
+                if (pt) std::memcpy(pt + base + off, &t8, 16);
+            } else {
+                alignas(16) std::uint8_t tb[16];
+                alignas(16) RuleFlags fb[16];
+                std::memcpy(fb, f16, sizeof f16);
+                std::memcpy(tb, &t8, 16);
+                std::memcpy(flags + base + off, fb, k * sizeof(RuleFlags));
+                if (pt) std::memcpy(pt + base + off, tb, k);
+            }
+        }
+    }
+#else
     // code, one bit per comparison: 1 above the upper limit, 2 above the centre, 4 below the lower
     // limit; as integer compare masks two points at a time (see rules_bitwise), 64 points a word
     alignas(64) double dcode[64];
     alignas(64) std::uint8_t code[64];
     const std::uint64_t ones = 0x0101010101010101ULL;
-    const std::uint64_t hi_type = static_cast<std::uint64_t>(high), lo_type = static_cast<std::uint64_t>(low);
-    [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
     auto code2 = [](v2d v, v2d c, v2d U, v2d L) noexcept {
         using namespace stats::detail;
         return or2(or2(bits2(less2(U, v), 1), bits2(less2(c, v), 2)), bits2(less2(v, L), 4));
@@ -1121,6 +1215,7 @@ void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvem
         for (std::size_t k = 0; k < m; ++k) flags[base + k] = fb[k];
         if (pt) std::memcpy(pt + base, tb, m);
     }
+#endif
 }
 
 // ------------------------------------------------------------------------------------------

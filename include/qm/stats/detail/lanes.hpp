@@ -86,15 +86,17 @@ inline v2d sqrt2(v2d x) noexcept {
 #endif
 }
 #if QM_SSE2_MASKS
-/// The lanes of eight compare masks as 16 bits: bit 2k + j is lane j of m[k] (the 64-bit lanes
-/// narrowed to 32, 16 and 8 bits with saturation, then one movemask).
-inline unsigned mask16(const __m128d (&m)[8]) noexcept {
+/// The lanes of eight compare masks as 16 bytes (narrow16: byte 2k + j is lane j of m[k], 0xff
+/// or 0; the 64-bit lanes narrowed to 32, 16 and 8 bits with saturation) or 16 bits (mask16: then
+/// one movemask).
+inline __m128i narrow16(const __m128d (&m)[8]) noexcept {
     auto low_halves = [&](int k) noexcept {  // lanes of m[k] and m[k + 1] as four 32-bit masks
         return _mm_castps_si128(_mm_shuffle_ps(_mm_castpd_ps(m[k]), _mm_castpd_ps(m[k + 1]), _MM_SHUFFLE(2, 0, 2, 0)));
     };
     const __m128i a = _mm_packs_epi32(low_halves(0), low_halves(2)), b = _mm_packs_epi32(low_halves(4), low_halves(6));
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(a, b)));
+    return _mm_packs_epi16(a, b);
 }
+inline unsigned mask16(const __m128d (&m)[8]) noexcept { return static_cast<unsigned>(_mm_movemask_epi8(narrow16(m))); }
 #endif
 #else
 struct v2d {
