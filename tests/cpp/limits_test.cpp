@@ -1310,6 +1310,59 @@ TEST(Median, SelectKthAndMedianOfMatchNthElement) {
     }
 }
 
+// Long inputs (65,536 values or more): select_kth_sampled copies the values between two of a
+// sorted sample of 2,048 and selects among them. Against std::nth_element (the definition), every
+// k near the middle and a few elsewhere, with `below`: normal noise, few distinct values (ties at
+// the range's ends), sorted and reversed input, a sample that misses (every sampled position holds
+// an outlier, so the range lies above the k-th), and the k-th exactly at the range's lower end
+// with the (k−1)-th below it.
+TEST(Median, SampledSelectionMatchesNthElement) {
+    namespace L = qm::spc::detail::limits;
+    std::mt19937_64 rng(65536);
+    std::normal_distribution<double> z(0.0, 1.0);
+    auto check = [&](const std::vector<double>& x, std::size_t k, const char* what) {
+        auto c = x;
+        std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end());
+        const double want = c[k];
+        std::vector<double> a = x, t(x.size());
+        ASSERT_EQ(L::select_kth_sampled(a.data(), t.data(), a.size(), k), want) << what << " k " << k;
+        if (k == 0) return;
+        c = x;
+        std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k - 1), c.end());
+        a = x;
+        double below = 0;
+        ASSERT_EQ(L::select_kth_sampled(a.data(), t.data(), a.size(), k, &below), want) << what << " k " << k;
+        ASSERT_EQ(below, c[k - 1]) << what << " k " << k;
+    };
+    for (int iter = 0; iter < 24; ++iter) {
+        const std::size_t n = 65536 + rng() % 200000;
+        std::vector<double> x(n);
+        const int kind = iter % 6;
+        for (std::size_t i = 0; i < n; ++i)
+            x[i] = kind == 1 ? static_cast<double>(rng() % 7) : 50 + z(rng);
+        if (kind == 2) std::sort(x.begin(), x.end());
+        if (kind == 3) std::sort(x.begin(), x.end(), std::greater<>());
+        if (kind == 4)  // every sampled position an outlier: the sample's range misses the k-th
+            for (std::size_t i = 0; i < 2048; ++i) x[i * (n / 2048)] = 1e6 + static_cast<double>(i);
+        for (std::size_t k : {n / 2, n / 2 - 1, n / 2 + 1, std::size_t{0}, std::size_t{1}, n - 1, n / 10,
+                              static_cast<std::size_t>(rng() % n)})
+            check(x, k, kind == 1 ? "ties" : kind == 2 ? "sorted" : kind == 3 ? "reversed" : kind == 4 ? "missed" : "normal");
+    }
+    {  // the k-th at the range's lower end: 5.5 at every sampled position, 0.5 in h other rows:
+       // n_below = h, and the (h−1)-th (0.5) comes from below the range
+        const std::size_t n = 100000, h = n / 2, stride = n / 2048;
+        std::vector<double> x(n, 5.5);
+        std::size_t low = 0;
+        for (std::size_t i = 0; i < n && low < h; ++i)
+            if (i % stride != 0 || i / stride >= 2048) x[i] = 0.5, ++low;
+        check(x, h, "lower end");
+        L::Buffer buf;
+        std::size_t count = 0;
+        // median of an even count (not whole numbers: no histogram): (0.5 + 5.5) / 2
+        EXPECT_EQ(L::median_of(n, [&](std::size_t i) { return x[i]; }, [](std::size_t) { return true; }, count, buf), 3.0);
+    }
+}
+
 // Large counts: the histogram path (4,096 or more whole numbers over a narrow range) and its way
 // out (a fraction, a negative value, a wide range, a zero in the middle), against the definition.
 TEST(Median, HistogramPathMatchesNthElement) {
