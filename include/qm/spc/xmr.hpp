@@ -266,6 +266,7 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
                 if (const std::size_t need = detail::xmr_block_count(be - b); need > block_room) {
                     block_max.reset(new (std::nothrow) double[std::max(need, block_room * 2)]);
                     block_room = block_max ? std::max(need, block_room * 2) : 0;
+                    qm::detail::advise_huge_pages(block_max.get(), block_room * sizeof(double));
                 }
                 const auto L = detail::xmr_limits(y, be - b, o, block_room > 0 ? block_max.get() : nullptr);
                 scan.count += static_cast<double>(L.n_used);
