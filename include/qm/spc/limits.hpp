@@ -532,18 +532,24 @@ inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& coun
 #if QM_VECTOR_EXTENSIONS
         {
             using namespace stats::detail;
-            const v2d zero = splat2(0.0), two52 = splat2(0x1p52);
-            v2d lo2 = splat2(inf), hi2 = splat2(-inf);
+            const v2d two52 = splat2(0x1p52);
+            // two sets of lanes, so that each min and max waits on its own previous one only
+            v2d lo2 = splat2(inf), hi2 = splat2(-inf), lo2b = lo2, hi2b = hi2;
             for (; i0 + 256 <= c && whole; i0 += 256) {
-                v2i ragged = {0, 0};
-                for (std::size_t i = i0; i < i0 + 256; i += 2) {
-                    const v2d x = load2(a + i);
-                    lo2 = zero - max2(zero - lo2, zero - x);  // min (no NaN here)
+                v2i ok = {-1, -1};  // every value whole so far (an AND of compare masks)
+                for (std::size_t i = i0; i < i0 + 256; i += 4) {
+                    const v2d x = load2(a + i), y = load2(a + i + 2);
+                    lo2 = min2(lo2, x);  // no NaN here
+                    lo2b = min2(lo2b, y);
                     hi2 = max2(hi2, x);
-                    ragged |= ~(((x + two52) - two52) == x);  // exact for 0 <= x < 2^52
+                    hi2b = max2(hi2b, y);
+                    // exact for 0 <= x < 2^52
+                    ok = and2(ok, and2(((x + two52) - two52) == x, ((y + two52) - two52) == y));
                 }
-                whole = (ragged[0] | ragged[1]) == 0;
+                whole = all2(ok);
             }
+            lo2 = min2(lo2, lo2b);
+            hi2 = max2(hi2, hi2b);
             mn = std::min(lo2[0], lo2[1]);
             mx = std::max(hi2[0], hi2[1]);
         }
