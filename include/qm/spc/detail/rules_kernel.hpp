@@ -1126,6 +1126,7 @@ void rules_outside_only(const double* y, std::size_t n, const Src& src, Improvem
     const std::uint64_t hi_type = static_cast<std::uint64_t>(high), lo_type = static_cast<std::uint64_t>(low);
     [[maybe_unused]] WordLineBuffer lbuf;  // for sources that compute their lines
 #if QM_SSE2_MASKS
+    static_assert(sizeof(RuleFlags) == 2, "the flags are widened from bytes to 16 bits");
     // 16 points at a time: the compare masks narrowed to bytes are the flags (AND 1) and select
     // the point types
     const __m128i one = _mm_set1_epi8(1), hi_b = _mm_set1_epi8(static_cast<char>(hi_type)),
