@@ -501,7 +501,7 @@ inline double select_kth_sampled(double* a, double* t, std::size_t n, std::size_
 /// Median of the values for which keep(i) is true (NaN never kept); NaN when none. `tmp` is scratch
 /// (reused across calls: no allocation once it is large enough). The middle values of 4,096 or
 /// more whole numbers spanning fewer values than a quarter of their count come from a histogram;
-/// otherwise they are found by select_kth; as values they are the ones std::nth_element finds, except that either
+/// otherwise they are found by select_kth (select_kth_sampled from 65,536 values); as values they are the ones std::nth_element finds, except that either
 /// may pick a different zero of −0 and +0 — so when a middle value is zero the median is taken
 /// again exactly as before (nth_element on the values in row order), and the bits never differ.
 template <class Value, class Keep>

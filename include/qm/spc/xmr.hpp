@@ -253,7 +253,7 @@ inline void xmr_grouped_into(const GroupedInput& in, XmrResult& r, const XmrOpti
     std::mutex seen_lock;
     for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) noexcept {
         detail::NumberScan scan;
-        // the largest moving range of each block of the baseline, for screening (xmr_limits.hpp);
+        // the two largest moving ranges of each block of the baseline, for screening (xmr_limits.hpp);
         // without the memory, screening reads the whole baseline again: the same result
         std::unique_ptr<double[]> block_max;
         std::size_t block_room = 0;

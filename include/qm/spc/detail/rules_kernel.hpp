@@ -809,7 +809,9 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
         for (std::size_t off = 0; off < m; off += 16) {
             const unsigned sh = static_cast<unsigned>(off);
             const bool whole = off + 16 <= m && base + off > 0;
-            alignas(16) double vb[18];  // a copy for a short group or the phase's first: NaN past m
+            // a copy for a short group or the phase's first group: vb[1] the previous value, vb[2 ..]
+            // the values, NaN past m (vb[0] only keeps v = vb + 2 16-byte aligned)
+            alignas(16) double vb[18];
             const double* v = yy + off;
             if (!whole) {
                 vb[1] = off > 0 ? yy[off - 1] : p0;

@@ -87,8 +87,8 @@ inline v2d sqrt2(v2d x) noexcept {
 }
 #if QM_SSE2_MASKS
 /// The lanes of eight compare masks as 16 bytes (narrow16: byte 2k + j is lane j of m[k], 0xff
-/// or 0; the 64-bit lanes narrowed to 32, 16 and 8 bits with saturation) or 16 bits (mask16: then
-/// one movemask).
+/// or 0; the low halves of the 64-bit lanes taken, then narrowed to 16 and 8 bits with
+/// saturation, which keeps all-ones and zero masks) or 16 bits (mask16: then one movemask).
 inline __m128i narrow16(const __m128d (&m)[8]) noexcept {
     auto low_halves = [&](int k) noexcept {  // lanes of m[k] and m[k + 1] as four 32-bit masks
         return _mm_castps_si128(_mm_shuffle_ps(_mm_castpd_ps(m[k]), _mm_castpd_ps(m[k + 1]), _MM_SHUFFLE(2, 0, 2, 0)));
