@@ -739,8 +739,6 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
     alignas(64) std::uint8_t code1[64], cq[64];
 #if !QM_SSE2_MASKS
     alignas(64) std::uint8_t code[64];
-#endif
-#if !QM_SSE2_MASKS
     // byte code 0, one bit per comparison: 1 above, 2 below the centre, 4 above the upper limit,
     // 8 above the upper, 16 below the lower 2σ line, 32 up, 64 down from the previous point, 128
     // below the lower limit, for two points as 64-bit integer lanes (a compare mask, an AND with
@@ -828,13 +826,7 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 const double* cols[5] = {wl.centre, wl.upper, wl.lower, wl.upper_2sigma, wl.lower_2sigma};
                 alignas(16) double lb[5][16];
                 const double* lp[5];
-                for (int j = 0; j < 5; ++j) {
-                    lp[j] = cols[j] + off;
-                    if (off + 16 > m) {
-                        for (std::size_t i = 0; i < 16; ++i) lb[j][i] = off + i < m ? cols[j][off + i] : nan;
-                        lp[j] = lb[j];
-                    }
-                }
+                for (int j = 0; j < 5; ++j) lp[j] = bits::group16(cols[j], off, m, lb[j]);
                 P = bits::planes16(v, we23, [&](int j, int k) noexcept { return _mm_loadu_pd(lp[j] + 2 * k); });
             }
             above |= std::uint64_t{P.above} << sh;
