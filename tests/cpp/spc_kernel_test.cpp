@@ -145,17 +145,26 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 TEST(SpcKernel, FirstPassFastBlocksEqualTheMaskedDefinition) {
     // Random lengths across block (64) and vector (4) boundaries; no, few or many missing
     // values, runs of them, one at row 0 or at a block edge; an occasional infinity; values
-    // from 1e-3 to 1e6 so the low words of the sums matter.
+    // from 1e-3 to 1e6 so the low words of the sums matter. Some series are long and built so
+    // that blocks added by Fast2Sum (once the sums outweigh the values) meet what it must not
+    // take: values around zero, a level that changes sign (the sums fall back through zero),
+    // and outliers late on, larger than the margin the last block left.
     std::mt19937_64 rng(4242);
     std::uniform_int_distribution<int> pct(0, 99);
     std::normal_distribution<double> z(0.0, 1.0);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (int iter = 0; iter < 3000; ++iter) {
-        const std::size_t n = 1 + rng() % 400;
+        const std::size_t n = 1 + rng() % (pct(rng) < 20 ? 3000 : 400);
         const int nan_pct = pct(rng) < 40 ? 0 : pct(rng) % 20;
         const double scale = std::pow(10.0, static_cast<double>(pct(rng) % 10) - 3);
+        const int shape = pct(rng) % 4;  // 0 a level, 1 around zero, 2 a level with late outliers, 3 sign change
         std::vector<double> y(n);
-        for (auto& v : y) v = pct(rng) < nan_pct ? nan : scale * (100 + z(rng));
+        for (std::size_t j = 0; j < n; ++j) {
+            double v = shape == 1 ? scale * z(rng) : scale * (100 + z(rng));
+            if (shape == 2 && j > n / 2 && pct(rng) < 2) v *= (pct(rng) % 2 ? 1e4 : -1e3);
+            if (shape == 3 && j > n / 3) v = -1.5 * v;
+            y[j] = pct(rng) < nan_pct ? nan : v;
+        }
         if (pct(rng) < 10) y[rng() % n] = nan;
         if (pct(rng) < 10 && n > 65) y[64 + (rng() % 2)] = nan;
         if (pct(rng) < 3) y[rng() % n] = pct(rng) % 2 ? std::numeric_limits<double>::infinity() : -1e300;

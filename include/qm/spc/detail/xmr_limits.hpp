@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include <qm/spc/options.hpp>
 #include <qm/stats/detail/lanes.hpp>
@@ -104,31 +105,60 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     // operations): a NaN or an infinity anywhere in the block makes its sums non-finite, and
     // only then is the block done again from the saved accumulators with the masks. Both give
     // the same bits when every value is a number: the same additions in the same lanes.
+    //
+    // Once the sums have grown, a block is added by Fast2Sum (three operations of seven fewer),
+    // exact when the running sum outweighs what is added to it: a lane of the values takes 16
+    // of a block, so a start of at least 32 times the block's largest |x| keeps it above every
+    // |x|; the moving-range sums only grow, so a start at least the block's largest range does.
+    // That is checked after the block, and a block that fails is done again with TwoSum: the
+    // same bits either way. A block is tried so when the last one leaves twice that margin.
+    enum class Block { added, not_exact, not_finite };
+    bool fast = false;
     while (i + 4 <= n) {
         const std::size_t stop = i + std::min<std::size_t>(64, (n - i) / 4 * 4);
-        DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
-        v2d tm = m, ta = a;
-        blocks(i, stop, tm, [&](std::size_t j, v2d& b, v2d& s) {
-            prefetch_ahead(y + j, 256);
-            const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
-            const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
-            tx0.add(x0);
-            tx1.add(x1);
-            ta = max2(ta, max2(abs2(x0), abs2(x1)));
-            td0.add(d0);
-            td1.add(d1);
-            top2(b, s, d0, d1);
-        });
-        const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
-        if (all2(is_number2(all - all))) {
+        auto unmasked = [&](auto fast_adds) noexcept {
+            DD2 tx0 = sx0, tx1 = sx1, td0 = sd0, td1 = sd1;
+            v2d tm = splat2(0), ta = splat2(0);  // this block's largest moving range and |x|
+            blocks(i, stop, tm, [&](std::size_t j, v2d& b, v2d& s) {
+                prefetch_ahead(y + j, 256);
+                const v2d x0 = load2(y + j), x1 = load2(y + j + 2);
+                const v2d d0 = abs2(x0 - load2(y + j - 1)), d1 = abs2(x1 - load2(y + j + 1));
+                if constexpr (decltype(fast_adds)::value) {
+                    tx0.add_fast(x0);
+                    tx1.add_fast(x1);
+                    td0.add_fast(d0);
+                    td1.add_fast(d1);
+                } else {
+                    tx0.add(x0);
+                    tx1.add(x1);
+                    td0.add(d0);
+                    td1.add(d1);
+                }
+                ta = max2(ta, max2(abs2(x0), abs2(x1)));
+                top2(b, s, d0, d1);
+            });
+            const v2d all = (tx0.hi + tx0.lo) + (tx1.hi + tx1.lo) + (td0.hi + td0.lo) + (td1.hi + td1.lo);
+            if (!all2(is_number2(all - all))) return Block::not_finite;
+            const double mx = std::max(lane(ta, 0), lane(ta, 1)), md = std::max(lane(tm, 0), lane(tm, 1));
+            // every lane's |sum| at least c times mx, and every moving-range sum at least k times md
+            auto outweigh = [](const DD2& x0, const DD2& x1, double c, const DD2& d0, const DD2& d1, double k) {
+                return !any2(less2(min2(abs2(x0.hi), abs2(x1.hi)), splat2(c))) && !any2(less2(min2(d0.hi, d1.hi), splat2(k)));
+            };
+            if constexpr (decltype(fast_adds)::value)
+                if (!outweigh(sx0, sx1, 32 * mx, sd0, sd1, md)) return Block::not_exact;
             sx0 = tx0, sx1 = tx1, sd0 = td0, sd1 = td1;
-            m = tm, a = ta;
+            m = max2(m, tm), a = max2(a, ta);
             const double k = static_cast<double>((stop - i) / 4);
             cx0 += splat2(k), cx1 += splat2(k), cd0 += splat2(k), cd1 += splat2(k);
-            i = stop;
-            continue;
+            fast = outweigh(sx0, sx1, 64 * mx, sd0, sd1, 2 * md);
+            return Block::added;
+        };
+        Block done = fast ? unmasked(std::true_type{}) : Block::not_exact;
+        if (done == Block::not_exact) done = unmasked(std::false_type{});
+        if (done == Block::not_finite) {
+            fast = false;
+            blocks(i, stop, m, [&](std::size_t j, v2d& b, v2d& s) { masked(y + j, y + j - 1, b, s); });
         }
-        blocks(i, stop, m, [&](std::size_t j, v2d& b, v2d& s) { masked(y + j, y + j - 1, b, s); });
         i = stop;
     }
     r.covered = i;

@@ -140,6 +140,14 @@ struct DD2 {
         lo += (hi - (s - bb)) + (x - bb);
         hi = s;
     }
+    /// The same as add, with Fast2Sum (three operations fewer), for a caller that knows each lane
+    /// of hi is at least as large in magnitude as x's: the error term is then exact too, and the
+    /// bits are add's.
+    void add_fast(v2d x) noexcept {
+        const v2d s = hi + x;
+        lo += x - (s - hi);
+        hi = s;
+    }
 };
 
 }  // namespace qm::stats::detail
