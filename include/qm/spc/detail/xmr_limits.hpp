@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -217,39 +218,44 @@ inline PhaseLimits xmr_limits(const double* y, std::size_t n, const XmrOptions& 
                     }
                 }
             };
-            // A block where only the largest moving range reaches thr drops that one, from
-            // block_max; the blocks to read again are scattered: each is asked of the cache when
-            // found and read eight blocks later. Both go through one queue, so the dropped ranges
-            // are added in order (the same bits as reading every block).
-            struct Pending {
-                std::size_t j0;
-                double only;  ///< the block's one range at or above thr, or NaN: read the block
-            };
-            auto settle = [&](const Pending& q) noexcept {
-                if (q.only == q.only) {
-                    dropped.add(q.only);
-                    ck -= 1;
-                } else {
-                    drop(q.j0, std::min(q.j0 + xmr_block, f.covered));
+            // With the block maxima, in chunks of 1,024 blocks: the blocks whose largest moving
+            // range reaches thr are listed (a count, not a branch, per block: about one in four
+            // does, at random), those where the second largest does too are asked of the cache
+            // all together, then the listed ones are settled in order, so the dropped ranges are
+            // added in order (the same bits as reading every block): a block where only the
+            // largest reaches thr drops that one, from block_max; the others are read again.
+            if (block_max == nullptr) {
+                drop(1, f.covered);
+            } else {
+                constexpr std::size_t chunk = 1024;
+                std::uint32_t listed[chunk], to_read[chunk];
+                const std::size_t blocks = (f.covered - 1 + xmr_block - 1) / xmr_block;
+                for (std::size_t c0 = 0; c0 < blocks; c0 += chunk) {
+                    const std::size_t c1 = std::min(c0 + chunk, blocks);
+                    const double* bm = block_max + 2 * c0;
+                    std::size_t k = 0, r = 0;
+                    for (std::size_t b = 0; b < c1 - c0; ++b) {
+                        listed[k] = static_cast<std::uint32_t>(b);
+                        k += bm[2 * b] >= thr;
+                    }
+                    for (std::size_t q = 0; q < k; ++q) {
+                        to_read[r] = listed[q];
+                        r += bm[2 * listed[q] + 1] >= thr;
+                    }
+                    for (std::size_t q = 0; q < r; ++q)
+                        for (std::size_t ahead = 0; ahead <= xmr_block; ahead += 8)
+                            stats::detail::prefetch_ahead(y + (c0 + to_read[q]) * xmr_block, ahead);
+                    for (std::size_t q = 0; q < k; ++q) {
+                        const std::size_t b = listed[q], j0 = 1 + (c0 + b) * xmr_block;
+                        if (bm[2 * b + 1] < thr) {
+                            dropped.add(bm[2 * b]);
+                            ck -= 1;
+                        } else {
+                            drop(j0, std::min(j0 + xmr_block, f.covered));
+                        }
+                    }
                 }
-            };
-            constexpr std::size_t depth = 8;
-            Pending queue[depth];
-            std::size_t found = 0;
-            for (std::size_t j0 = 1; j0 < f.covered; j0 += xmr_block) {
-                double only = nan;
-                if (block_max != nullptr) {
-                    const double* bm = block_max + 2 * ((j0 - 1) / xmr_block);
-                    if (bm[0] < thr) continue;
-                    if (bm[1] < thr) only = bm[0];
-                }
-                if (only != only)
-                    for (std::size_t ahead = 0; ahead <= xmr_block; ahead += 8) stats::detail::prefetch_ahead(y + j0 - 1, ahead);
-                Pending& slot = queue[found++ % depth];
-                if (found > depth) settle(slot);
-                slot = {j0, only};
             }
-            for (std::size_t k = found > depth ? found - depth : 0; k < found; ++k) settle(queue[k % depth]);
             drop(f.covered, n);
             stats::detail::DD sk = f.sum_d;
             sk.add(stats::detail::DD{-dropped.hi, -dropped.lo});
