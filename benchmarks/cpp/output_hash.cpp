@@ -41,8 +41,8 @@ struct Hash {
             h *= 1099511628211ULL;
         }
     }
-    template <class T>
-    void col(const std::vector<T>& v) {
+    template <class T, class A>
+    void col(const std::vector<T, A>& v) {
         bytes(v.data(), v.size() * sizeof(T));
         const std::size_t n = v.size();
         bytes(&n, sizeof n);

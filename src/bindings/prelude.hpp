@@ -82,11 +82,11 @@ inline spc::RuleOptions rules_from(const py::handle& rules_obj, spc::RuleOptions
 }
 
 /// Hands a vector to numpy without copying: the capsule owns the moved-from storage.
-template <class T, class Out = T>
-py::array_t<Out> to_numpy(std::vector<T>&& v) {
+template <class T, class Out = T, class A = std::allocator<T>>
+py::array_t<Out> to_numpy(std::vector<T, A>&& v) {
     static_assert(sizeof(T) == sizeof(Out));
-    auto* heap = new std::vector<T>(std::move(v));
-    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    auto* heap = new std::vector<T, A>(std::move(v));
+    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T, A>*>(p); });
     return py::array_t<Out>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(Out))},
                             reinterpret_cast<const Out*>(heap->data()), owner);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -189,6 +190,31 @@ TEST(MeanAbsDiffBelow, MissingRangesAreSkipped) {
 // ================================================================================================
 // qm::layout_groups
 // ================================================================================================
+
+// Result columns (qm/core/memory.hpp): sizing does not zero what a kernel will write; the tests
+// are built with QM_POISON_COLUMNS, so new elements are 0xA5 bytes and an unwritten one shows.
+TEST(Column, NewElementsArePoisonedInTheTestsAndReusedOnesKept) {
+    qm::Column<std::uint16_t> c;
+    qm::detail::size_column(c, 3);
+    ASSERT_EQ(c.size(), 3u);
+    for (auto v : c) EXPECT_EQ(v, 0xA5A5);  // poisoned: the define reaches the tests
+    c[1] = 7;
+    c.resize(1);
+    qm::detail::size_column(c, 2);  // within capacity: element 0 kept, element 1 new again
+    EXPECT_EQ(c[0], 0xA5A5);
+    EXPECT_EQ(c[1], 0xA5A5);
+    c.assign({1, 2});  // values given are values kept
+    qm::detail::size_column(c, 2);
+    EXPECT_EQ(c[0], 1);
+    EXPECT_EQ(c[1], 2);
+    qm::Column<double> big;  // a fresh block of 4 MiB and more (the huge-page path)
+    qm::detail::size_column(big, std::size_t{1} << 20);
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &big[12345], sizeof bits);
+    EXPECT_EQ(bits, 0xA5A5A5A5A5A5A5A5ULL);
+    qm::Column<int> moved = qm::Column<int>{4, 5};
+    EXPECT_EQ(std::vector<int>(moved.begin(), moved.end()), (std::vector<int>{4, 5}));
+}
 
 TEST(LayoutGroups, AlreadyOrderedNeedsNoPermutation) {
     const std::vector<std::int64_t> codes{0, 0, 1, 1, 1};

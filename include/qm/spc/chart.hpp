@@ -129,9 +129,9 @@ struct ChartResult {
     ChartType chart = ChartType::xmr;
     bool dispersion = false;
     // ---- per point (size n)
-    std::vector<double> statistic;
-    std::vector<RuleFlags> flags;
-    std::vector<PointType> point_type;
+    Column<double> statistic;
+    Column<RuleFlags> flags;
+    Column<PointType> point_type;
     // ---- lines: lines_at(i) and point_lines() give them per point. Stored per phase, and per point
     //      only where they differ between the points of a phase (p, np, u, p′, u′ with differing
     //      denominators or a missing point; Xbar, R, S with differing subgroup sizes):

@@ -234,14 +234,14 @@ CusumPoint cusum_update(CusumState& state, const CusumParameters& p, double x, d
 
 struct CusumResult : TimeWeightedGroups {
     // ---- per point (size n)
-    std::vector<double> upper_sum;          ///< C+_i in data units (σ_i · upper_sum_std)
-    std::vector<double> lower_sum;          ///< C−_i in data units, >= 0
-    std::vector<double> upper_sum_std;      ///< C+_i in σ_i units (qcc `pos`)
-    std::vector<double> lower_sum_std;      ///< C−_i in σ_i units, >= 0 (qcc `neg` = −lower_sum_std)
-    std::vector<double> decision_interval;  ///< H_i = h·σ_i in data units
-    std::vector<std::uint32_t> upper_run;   ///< N+_i
-    std::vector<std::uint32_t> lower_run;   ///< N−_i
-    std::vector<std::uint8_t> flags;        ///< bits of qm::spc::signal
+    Column<double> upper_sum;          ///< C+_i in data units (σ_i · upper_sum_std)
+    Column<double> lower_sum;          ///< C−_i in data units, >= 0
+    Column<double> upper_sum_std;      ///< C+_i in σ_i units (qcc `pos`)
+    Column<double> lower_sum_std;      ///< C−_i in σ_i units, >= 0 (qcc `neg` = −lower_sum_std)
+    Column<double> decision_interval;  ///< H_i = h·σ_i in data units
+    Column<std::uint32_t> upper_run;   ///< N+_i
+    Column<std::uint32_t> lower_run;   ///< N−_i
+    Column<std::uint8_t> flags;        ///< bits of qm::spc::signal
     // ---- the options used
     double k = 0.5, h = 5.0, head_start = 0.0;
 

@@ -125,11 +125,11 @@ EwmaPoint ewma_update(EwmaState& state, const EwmaParameters& p, double x, doubl
 
 struct EwmaResult : TimeWeightedGroups {
     // ---- per point (size n)
-    std::vector<double> statistic;  ///< z_i
-    std::vector<double> centre;     ///< μ0 of the point's group
-    std::vector<double> lower;      ///< lower limit
-    std::vector<double> upper;      ///< upper limit
-    std::vector<std::uint8_t> flags;  ///< bits of qm::spc::signal
+    Column<double> statistic;    ///< z_i
+    Column<double> centre;       ///< μ0 of the point's group
+    Column<double> lower;        ///< lower limit
+    Column<double> upper;        ///< upper limit
+    Column<std::uint8_t> flags;  ///< bits of qm::spc::signal
     // ---- the options used
     double lambda = 0.2, limit_sigmas = 3.0;
     EwmaLimits limits = EwmaLimits::time_varying;

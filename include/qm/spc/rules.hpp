@@ -111,6 +111,7 @@
 #include <vector>
 
 #include <qm/core/error.hpp>
+#include <qm/core/memory.hpp>
 #include <qm/core/types.hpp>
 #include <qm/spc/chart_types.hpp>
 
@@ -319,8 +320,8 @@ inline LinePointers line_pointers(const LineColumns& columns, std::size_t first 
 
 /// Flags, point types and (when runs or crossings are enabled) the runs analysis of one phase.
 struct RuleResult {
-    std::vector<RuleFlags> flags;
-    std::vector<PointType> point_type;
+    Column<RuleFlags> flags;
+    Column<PointType> point_type;
     std::optional<RunsAnalysis> runs;  ///< set when the options enable runs or crossings
 };
 

@@ -70,8 +70,8 @@ struct GroupedInput {
 /// Plain columns. Per-point limits are not stored; expand() repeats a phase column per point.
 struct XmrResult {
     // ---- per point (size n)
-    std::vector<RuleFlags> flags;        ///< bits of qm::spc::rules
-    std::vector<PointType> point_type;
+    Column<RuleFlags> flags;        ///< bits of qm::spc::rules
+    Column<PointType> point_type;
     // ---- per phase (size P, ordered by group then time)
     std::vector<std::size_t> phase_group, phase_begin, phase_end, phase_baseline_end;
     std::vector<std::size_t> phase_n_used;           ///< non-missing baseline values behind the centre
