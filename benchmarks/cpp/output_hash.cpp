@@ -19,6 +19,7 @@
 
 #include <qm/qm.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -93,8 +94,16 @@ Data draw(std::mt19937_64& rng, int rep) {
 }
 
 void chart_columns(Hash& h, const ChartResult& r) {
-    h.col(r.statistic), h.col(r.flags), h.col(r.point_type), h.col(r.point_sigma), h.col(r.point_centre);
-    h.col(r.point_ceiling), h.col(r.lines.centre), h.col(r.lines.lower), h.col(r.lines.upper);
+    // the per-point recipe columns are specified for the points of varying phases only: the
+    // others hashed as 0.0, as they were when these columns were zero-initialised
+    auto varying = [&r](const qm::Column<double>& c) {
+        std::vector<double> v(c.begin(), c.end());
+        for (std::size_t p = 0; p < r.phases() && !v.empty(); ++p)
+            if (!r.phase_lines_vary[p]) std::fill(v.begin() + r.phase_begin[p], v.begin() + r.phase_end[p], 0.0);
+        return v;
+    };
+    h.col(r.statistic), h.col(r.flags), h.col(r.point_type), h.col(varying(r.point_sigma)), h.col(varying(r.point_centre));
+    h.col(varying(r.point_ceiling)), h.col(r.lines.centre), h.col(r.lines.lower), h.col(r.lines.upper);
     h.col(r.lines.lower_1sigma), h.col(r.lines.upper_1sigma), h.col(r.lines.lower_2sigma), h.col(r.lines.upper_2sigma);
     h.col(r.phase_lines_vary), h.col(r.phase_n_used), h.col(r.phase_n_screened), h.col(r.phase_centre);
     h.col(r.phase_mean), h.col(r.phase_sigma), h.col(r.phase_sufficient), h.col(r.runs_n_useful);

@@ -142,8 +142,9 @@ struct ChartResult {
     /// line_floor, ceiling) — centre ± k·σ_i, ± 2(k/3)·σ_i, ± (k/3)·σ_i, each clamped to
     /// [line_floor, ceiling] — with centre = point_centre[i] for np, R and S (else the phase's row of
     /// `lines`) and ceiling = point_ceiling[i] for np with clip (else line_ceiling). NaN σ_i: the
-    /// point has only a centre line (a missing point, or a subgroup of fewer than 2).
-    std::vector<double> point_sigma, point_centre, point_ceiling;
+    /// point has only a centre line (a missing point, or a subgroup of fewer than 2). The entries of
+    /// the points of other phases are unspecified.
+    Column<double> point_sigma, point_centre, point_ceiling;
     double sigma_multiplier = 3.0;
     double line_floor = -std::numeric_limits<double>::infinity();
     double line_ceiling = std::numeric_limits<double>::infinity();
@@ -417,7 +418,7 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 const ChartPhaseInput pin = phase_input(b, m);
                 (void)lim_::validate_input(opt.chart, pin, lim, b, true);
                 const bool vary = r.phase_lines_vary[p] != 0;
-                auto at_b = [&](std::vector<double>& v) { return v.empty() ? nullptr : v.data() + b; };
+                auto at_b = [&](Column<double>& v) { return v.empty() ? nullptr : v.data() + b; };
                 const lim_::RecipeSink sink{r.lines, p, vary, m - 1, at_b(r.point_sigma), at_b(r.point_centre),
                                             at_b(r.point_ceiling)};
                 double* st = r.statistic.data() + b;
