@@ -587,7 +587,8 @@ template <class Cmp>
 /// (a NaN compares false, so it sets no bit). buf: 16 doubles.
 inline const double* group16(const double* x, std::size_t off, std::size_t m, double* buf) noexcept {
     if (off + 16 <= m) return x + off;
-    for (std::size_t i = 0; i < 16; ++i) buf[i] = off + i < m ? x[off + i] : std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < 16; ++i) buf[i] = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = off; i < m; ++i) buf[i - off] = x[i];
     return buf;
 }
 
@@ -596,11 +597,12 @@ struct Planes16 {
     unsigned above, below, out, near, hi2, lo2, up, down;
 };
 
-/// The planes of the 16 points v[0 .. 16) (v[-1]: the point before the first), against the lines
-/// ln(j, k): line j (centre, upper, lower, upper 2σ, lower 2σ) of points 2k and 2k + 1. A NaN
-/// value or line sets no bit. split: the two sides of the 2σ lines apart (hi2, lo2; else near).
+/// The planes of the 16 points v[0 .. 16) (before: the point before the first, NaN for none),
+/// against the lines ln(j, k): line j (centre, upper, lower, upper 2σ, lower 2σ) of points 2k and
+/// 2k + 1. A NaN value or line sets no bit. split: the two sides of the 2σ lines apart (hi2, lo2;
+/// else near).
 template <class Ln>
-[[gnu::always_inline]] inline Planes16 planes16(const double* v, bool split, Ln&& ln) noexcept {
+[[gnu::always_inline]] inline Planes16 planes16(const double* v, double before, bool split, Ln&& ln) noexcept {
     using stats::detail::mask16;
     __m128d x[8], a[8], b[8];
     for (int k = 0; k < 8; ++k) x[k] = _mm_loadu_pd(v + 2 * k);
@@ -624,7 +626,7 @@ template <class Ln>
         P.near = mask16(a);
     }
     for (int k = 0; k < 8; ++k) {
-        const __m128d p = _mm_loadu_pd(v + 2 * k - 1);
+        const __m128d p = k == 0 ? _mm_setr_pd(before, v[0]) : _mm_loadu_pd(v + 2 * k - 1);
         a[k] = _mm_cmplt_pd(p, x[k]);
         b[k] = _mm_cmplt_pd(x[k], p);
     }
@@ -706,10 +708,13 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                      sp[(M >> sh) & 255] << 7;
             std::memcpy(fb + 8 * g, &x, 8);
         }
-        if (m == 64)
+        if (m == 64) {
             for (std::size_t k = 0; k < 64; ++k) flags[base + k] = fb[k];
-        else
-            for (std::size_t k = 0; k < m; ++k) flags[base + k] = fb[k];
+        } else {  // widened whole (a vectorised copy, as above), then the m wanted
+            alignas(16) RuleFlags wide[64];
+            for (std::size_t k = 0; k < 64; ++k) wide[k] = fb[k];
+            std::memcpy(flags + base, wide, m * sizeof(RuleFlags));
+        }
         if (pt == nullptr) return;
         // the next point's trend membership (only its low bit matters, for bit 63)
         const std::uint64_t T_next_word = r_trend ? members(b.trend_end, 0, TL + 1) : 0;
@@ -806,28 +811,21 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
         // 16-bit plane by mask16 — the same bits as the byte codes below, in fewer instructions
         for (std::size_t off = 0; off < m; off += 16) {
             const unsigned sh = static_cast<unsigned>(off);
-            const bool whole = off + 16 <= m && base + off > 0;
-            // a copy for a short group or the phase's first group: vb[1] the previous value, vb[2 ..]
-            // the values, NaN past m (vb[0] only keeps v = vb + 2 16-byte aligned)
-            alignas(16) double vb[18];
-            const double* v = yy + off;
-            if (!whole) {
-                vb[1] = off > 0 ? yy[off - 1] : p0;
-                for (std::size_t j = 0; j < 16; ++j) vb[2 + j] = off + j < m ? yy[off + j] : nan;
-                v = vb + 2;
-            }
+            alignas(16) double vb[16];  // a short group's copy, NaN past m
+            const double* v = bits::group16(yy, off, m, vb);
+            const double before = off > 0 ? yy[off - 1] : p0;
             bits::Planes16 P;
             if constexpr (!Src::per_point) {
                 const Lines& L = src.l;
                 const __m128d lines[5] = {_mm_set1_pd(L.centre), _mm_set1_pd(L.upper), _mm_set1_pd(L.lower),
                                           _mm_set1_pd(L.upper_2sigma), _mm_set1_pd(L.lower_2sigma)};
-                P = bits::planes16(v, we23, [&](int j, int) noexcept { return lines[j]; });
+                P = bits::planes16(v, before, we23, [&](int j, int) noexcept { return lines[j]; });
             } else {
                 const double* cols[5] = {wl.centre, wl.upper, wl.lower, wl.upper_2sigma, wl.lower_2sigma};
                 alignas(16) double lb[5][16];
                 const double* lp[5];
                 for (int j = 0; j < 5; ++j) lp[j] = bits::group16(cols[j], off, m, lb[j]);
-                P = bits::planes16(v, we23, [&](int j, int k) noexcept { return _mm_loadu_pd(lp[j] + 2 * k); });
+                P = bits::planes16(v, before, we23, [&](int j, int k) noexcept { return _mm_loadu_pd(lp[j] + 2 * k); });
             }
             above |= std::uint64_t{P.above} << sh;
             below |= std::uint64_t{P.below} << sh;
