@@ -65,7 +65,6 @@ struct UninitAllocator : std::allocator<T> {
     }
 };
 
-
 inline constexpr std::size_t huge_page_threshold = std::size_t{4} << 20;
 
 /// Asks for transparent huge pages for the whole 2 MiB pages inside [p, p + bytes) of memory not

@@ -107,7 +107,7 @@ inline FirstPass xmr_first_pass(const double* y, std::size_t n, double* block_ma
     // only then is the block done again from the saved accumulators with the masks. Both give
     // the same bits when every value is a number: the same additions in the same lanes.
     //
-    // Once the sums have grown, a block is added by Fast2Sum (three operations of seven fewer),
+    // Once the sums have grown, a block is added by Fast2Sum (four operations a term, not seven),
     // exact when the running sum outweighs what is added to it: a lane of the values takes 16
     // of a block, so a start of at least 32 times the block's largest |x| keeps it above every
     // |x|; the moving-range sums only grow, so a start at least the block's largest range does.
