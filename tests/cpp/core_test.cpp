@@ -216,6 +216,79 @@ TEST(Column, NewElementsArePoisonedInTheTestsAndReusedOnesKept) {
     EXPECT_EQ(std::vector<int>(moved.begin(), moved.end()), (std::vector<int>{4, 5}));
 }
 
+// The column cache (qm/core/memory.hpp): a freed block of 1 MiB and more is kept, up to the limit,
+// for the next column of the same size rounded up to 64 KiB. Off under AddressSanitizer, where
+// every large column goes to the system and the counts stay as they were.
+TEST(ColumnCache, AFreedLargeBlockServesTheNextColumnOfItsSize) {
+    constexpr bool on = qm::detail::column_cache_enabled;
+    qm::release_column_cache();
+    const auto s0 = qm::column_cache_stats();
+    EXPECT_EQ(s0.limit_bytes, std::size_t{64} << 20);  // the default: 64 MiB
+    EXPECT_EQ(s0.held_bytes, 0u);
+    EXPECT_EQ(s0.blocks, 0u);
+    // 300,000 doubles = 2,400,000 bytes; 2,400,000 / 65,536 = 36.6, so the block is 37 x 65,536 =
+    // 2,424,832 bytes.
+    const double* first = nullptr;
+    {
+        qm::Column<double> a;
+        qm::detail::size_column(a, 300000);
+        first = a.data();
+    }
+    auto s = qm::column_cache_stats();
+    EXPECT_EQ(s.blocks, on ? 1u : 0u);
+    EXPECT_EQ(s.held_bytes, on ? 2424832u : 0u);
+    EXPECT_EQ(s.misses, s0.misses + (on ? 1 : 0));
+    {
+        qm::Column<double> b;  // 300,100 doubles = 2,400,800 bytes: the same 37 granules
+        qm::detail::size_column(b, 300100);
+        if (on) {
+            EXPECT_EQ(b.data(), first);
+        }
+        std::uint64_t bits = 0;  // a reused block's new elements are poisoned like a fresh one's
+        std::memcpy(&bits, &b[300099], sizeof bits);
+        EXPECT_EQ(bits, 0xA5A5A5A5A5A5A5A5ULL);
+        s = qm::column_cache_stats();
+        EXPECT_EQ(s.hits, s0.hits + (on ? 1 : 0));
+        EXPECT_EQ(s.blocks, 0u);
+        qm::Column<double> small;  // 100,000 doubles = 800,000 bytes < 1 MiB: not through the cache
+        qm::detail::size_column(small, 100000);
+    }
+    s = qm::column_cache_stats();
+    EXPECT_EQ(s.blocks, on ? 1u : 0u);
+    EXPECT_EQ(s.hits + s.misses, s0.hits + s0.misses + (on ? 2 : 0));
+    // A limit of 3 MiB (3,145,728 bytes) keeps the 2,424,832-byte block; a 3,211,264-byte block
+    // (400,000 doubles = 3,200,000 bytes, 49 granules) is larger than the limit and is freed.
+    EXPECT_EQ(qm::set_column_cache_limit(std::size_t{3} << 20), std::size_t{64} << 20);
+    {
+        qm::Column<double> c;
+        qm::detail::size_column(c, 400000);
+    }
+    s = qm::column_cache_stats();
+    EXPECT_EQ(s.blocks, on ? 1u : 0u);
+    EXPECT_EQ(s.held_bytes, on ? 2424832u : 0u);
+    // A block of 1,048,576 bytes (131,072 doubles, 16 granules) freed after it: 2,424,832 +
+    // 1,048,576 = 3,473,408 > 3 MiB, so the oldest (the 2,424,832-byte block) is freed to make room;
+    // a second one of 1,048,576 then fits beside the first (2,097,152).
+    {
+        qm::Column<double> d, e;
+        qm::detail::size_column(d, 131072);
+        qm::detail::size_column(e, 131072);
+        d.clear();
+        d.shrink_to_fit();
+        s = qm::column_cache_stats();
+        EXPECT_EQ(s.held_bytes, on ? 1048576u : 0u);
+        EXPECT_EQ(s.blocks, on ? 1u : 0u);
+    }
+    s = qm::column_cache_stats();
+    EXPECT_EQ(s.blocks, on ? 2u : 0u);
+    EXPECT_EQ(s.held_bytes, on ? 2u * 1048576u : 0u);
+    EXPECT_EQ(qm::set_column_cache_limit(0), std::size_t{3} << 20);  // 0: keep nothing
+    s = qm::column_cache_stats();
+    EXPECT_EQ(s.blocks, 0u);
+    EXPECT_EQ(s.held_bytes, 0u);
+    qm::set_column_cache_limit(std::size_t{64} << 20);
+}
+
 TEST(LayoutGroups, AlreadyOrderedNeedsNoPermutation) {
     const std::vector<std::int64_t> codes{0, 0, 1, 1, 1};
     const std::vector<std::int64_t> dates{1, 2, 1, 5, 9};
