@@ -9,7 +9,13 @@
 """
 from __future__ import annotations
 
-from ._core import InsufficientDataError, preset_names
+from ._core import (
+    InsufficientDataError,
+    column_cache_stats,
+    preset_names,
+    release_column_cache,
+    set_column_cache_limit,
+)
 from .charts import ShortSeriesWarning, SPCResult, spc
 from .compare import ComparisonResult, compare
 from .data import ae_attendances, ae_performance
@@ -41,6 +47,9 @@ __all__ = [
     "BoardSummary",
     "InsufficientDataError",
     "preset_names",
+    "set_column_cache_limit",
+    "release_column_cache",
+    "column_cache_stats",
     "ae_attendances",
     "ae_performance",
     "periods",

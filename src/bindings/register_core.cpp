@@ -1,4 +1,5 @@
 #include <qm/core/groups.hpp>
+#include <qm/core/memory.hpp>
 #include <qm/core/types.hpp>
 
 #include "prelude.hpp"
@@ -41,6 +42,28 @@ void register_core(py::module_& m) {
         },
         py::arg("offsets"), py::arg("dates"), py::arg("groups"), py::arg("request_dates"),
         "Rows of (group, date) requests: (ascending rows, index of first request not found or None).");
+    m.def(
+        "set_column_cache_limit",
+        [](long long bytes) {
+            if (bytes < 0) fail_argument("bytes", "must be 0 or more, got " + std::to_string(bytes));
+            return qm::set_column_cache_limit(static_cast<std::size_t>(bytes));
+        },
+        py::arg("bytes"),
+        "Sets the most the result-column cache keeps (bytes; 0 keeps nothing); returns the previous limit.");
+    m.def("release_column_cache", &qm::release_column_cache, "Frees every block the result-column cache keeps.");
+    m.def(
+        "column_cache_stats",
+        [] {
+            const auto s = qm::column_cache_stats();
+            py::dict d;
+            d["limit_bytes"] = s.limit_bytes;
+            d["held_bytes"] = s.held_bytes;
+            d["blocks"] = s.blocks;
+            d["hits"] = s.hits;
+            d["misses"] = s.misses;
+            return d;
+        },
+        "The result-column cache: limit_bytes, held_bytes, blocks, hits, misses.");
 }
 
 }  // namespace qm::bind

@@ -267,3 +267,30 @@ def test_rebase_accepts_a_timestamp_scalar() -> None:
     with pytest.warns(qm.ShortSeriesWarning):
         res = qm.spc(ref, value="y", date="x", target=0.95, rebase=pd.Timestamp("2018-04-01"))
     assert list(res.phases()["n_points"]) == [24, 12]
+
+
+def test_large_result_columns_come_back_through_the_column_cache():
+    # An EWMA's statistic and limit columns for 200,000 points are 1,600,000 bytes each (>= 1 MiB):
+    # freed with their result, they are kept and serve the next call of the same size.
+    import gc
+
+    qm.release_column_cache()
+    s0 = qm.column_cache_stats()
+    assert s0["limit_bytes"] == 64 << 20 and s0["held_bytes"] == 0 and s0["blocks"] == 0
+    y = np.random.default_rng(7).normal(10.0, 1.0, 200_000)
+    r = qm.spc(y, chart="ewma")
+    del r
+    gc.collect()
+    s1 = qm.column_cache_stats()
+    # 1,600,000 / 65,536 = 24.4: each block is 25 granules of 64 KiB, 1,638,400 bytes
+    assert s1["blocks"] >= 1 and s1["held_bytes"] % 1_638_400 == 0 and s1["held_bytes"] > 0
+    assert s1["misses"] > s0["misses"]
+    r = qm.spc(y, chart="ewma")
+    s2 = qm.column_cache_stats()
+    assert s2["hits"] > s1["hits"]
+    del r
+    assert qm.set_column_cache_limit(0) == 64 << 20
+    assert qm.column_cache_stats()["held_bytes"] == 0
+    assert qm.set_column_cache_limit(64 << 20) == 0
+    with pytest.raises(ValueError, match="bytes"):
+        qm.set_column_cache_limit(-1)
