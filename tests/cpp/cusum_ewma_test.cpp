@@ -371,6 +371,31 @@ TEST(Ewma, MissingValuesCarryTheStatisticAndDoNotAdvanceTheLimits) {
     EXPECT_DOUBLE_EQ(l.upper[1], 3.0 * 0.5);  // i = 1: L σ λ
 }
 
+// Past the point where the time-varying limits settle (λ = 0.2: 0.8^{2i} < 2^-54 from i = 84 on,
+// since 54 ln 2 / (2 · 0.2231) = 83.9), a missing value still keeps z and flags nothing, and the
+// first signal is still found. μ0 = 0, σ = 1: the settled limits are ±L √(λ/(2−λ)) = ±3 √(0.2/1.8)
+// = ±1 (to rounding). z stays 0 through row 119; x_120 = 100 gives
+// z = 0.2 · 100 = 20 > 1; row 121 is missing (z stays 20, no flag); x_122 = 0 gives 0.8 · 20 = 16.
+TEST(Ewma, SettledLimitsKeepMissingValuesAndFindTheFirstSignal) {
+    std::vector<double> x(150, 0.0);
+    x[100] = nan;
+    x[120] = 100.0;
+    x[121] = nan;
+    const auto r = ewma(x, {.target = 0, .sigma = 1});  // λ = 0.2, L = 3, time-varying
+    const double w = 3.0 * std::sqrt(0.2 / (2.0 - 0.2));
+    EXPECT_EQ(r.upper[149], w);
+    EXPECT_EQ(r.lower[149], -w);
+    EXPECT_EQ(r.statistic[100], 0.0);
+    EXPECT_EQ(r.flags[100], 0u);
+    EXPECT_EQ(r.statistic[120], 20.0);
+    EXPECT_EQ(r.flags[120], signal::upper);
+    EXPECT_EQ(r.statistic[121], 20.0);
+    EXPECT_EQ(r.flags[121], 0u);
+    EXPECT_EQ(r.statistic[122], 0.8 * 20.0);
+    EXPECT_EQ(r.flags[122], signal::upper);
+    EXPECT_EQ(r.first_signal[0], 120u);
+}
+
 TEST(Ewma, LimitsForVaryingSubgroupSizes) {
     // σ = 1, λ = 0.5, sizes 1 then 4.
     const std::vector<double> x{0.0, 0.0}, n{1.0, 4.0};

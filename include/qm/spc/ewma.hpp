@@ -256,7 +256,15 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
                           const double *x = y, *ns = sizes;
                           const std::span<const double> tf = factors;
                           std::size_t first = npos;
-                          for (std::size_t i = b; i < e; ++i) {
+                          // Without subgroup sizes, the limits stop changing once the time factor is
+                          // exactly 1 (time-varying) or after the first value (asymptotic): from then
+                          // on only z moves, and the loop below does ewma_step's work for that case
+                          // (the same operations on z, the same limits and flags, a missing value
+                          // keeping z and flagging nothing).
+                          const bool settles = !ns && p.limits != EwmaLimits::exact_variance;
+                          std::size_t i = b;
+                          for (; i < e; ++i) {
+                              if (settles && s.count > 0 && (s.steady || p.limits == EwmaLimits::asymptotic)) break;
                               const EwmaPoint pt = ewma_step(s, p, x[i], ns ? ns[i] : 1.0, tf, true);
                               z[i] = pt.statistic;
                               c[i] = p.target;
@@ -265,6 +273,28 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
                               f[i] = pt.flags;
                               if (pt.flags != 0 && first == npos) first = i;
                           }
+                          const double lower_limit = p.target - s.half_width, upper_limit = p.target + s.half_width;
+                          const double lambda = p.lambda, keep = 1 - p.lambda, target = p.target;
+                          double zi = s.statistic;
+                          std::uint8_t any = 0;
+                          for (; i < e; ++i) {
+                              const double xi = x[i];
+                              std::uint8_t fl = 0;
+                              if (xi == xi) {
+                                  zi = lambda * xi + keep * zi;
+                                  fl = static_cast<std::uint8_t>((zi > upper_limit ? signal::upper : 0) |
+                                                                 (zi < lower_limit ? signal::lower : 0));
+                              }
+                              z[i] = zi;
+                              c[i] = target;
+                              lo[i] = lower_limit;
+                              up[i] = upper_limit;
+                              f[i] = fl;
+                              any |= fl;
+                          }
+                          if (any && first == npos)  // the first flagged point of the settled stretch
+                              for (i = b; i < e; ++i)
+                                  if (f[i] != 0) return i;
                           return first;
                       });
     return r;
