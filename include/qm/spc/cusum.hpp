@@ -538,8 +538,8 @@ inline CusumPoint cusum_update(CusumState& s, const CusumParameters& p, double x
     // neg = max(0, neg − (z + k)). std::max(0.0, v) returns 0 for v <= 0 (and -0.0 compares equal).
     const double se = size == 1.0 ? p.sigma : p.sigma / std::sqrt(size);  // σ/√1 is σ exactly
     const double z = (x - p.target) / se;
-    const double up = std::max(0.0, s.upper + (z - p.k));
-    const double lo = std::max(0.0, s.lower - (z + p.k));
+    const double up = stats::detail::positive_part(s.upper + (z - p.k));
+    const double lo = stats::detail::positive_part(s.lower - (z + p.k));
     // Branch-free counters and flags: whether a sum is above zero is a coin toss for an in-control
     // process, and mispredicted branches would cost more than the rest of the point.
     CusumPoint out{up,
