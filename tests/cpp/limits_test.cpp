@@ -873,6 +873,21 @@ TEST(PChart, StatisticWrittenOverItsOwnValuesOrDenominators) {
         }
 }
 
+// The t chart's transform remembers std::pow's results (whole days by slot, other values in a small
+// hashed table) and must give exactly std::pow's bits, for any value and after a new exponent.
+TEST(TChart, RememberedPowersAreStdPowBitForBit) {
+    qm::spc::detail::limits::PowMemo memo;
+    const std::vector<double> xs{0.0, 1.0, 2.0, 7.0, 4095.0, 4096.0, 1e6, 0.5, 2.25, 7.0, 2.0, 4095.0, 2.25, 1e-300};
+    for (const double e : {1.0 / 3.6, 1.0 / 2.0, 1.0 / 3.6}) {
+        memo.reset(e);
+        for (int pass = 0; pass < 2; ++pass)  // the second pass reads what the first remembered
+            for (const double x : xs) {
+                const double want = std::pow(x, e), got = memo(x);
+                EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << "x = " << x << ", e = " << e;
+            }
+    }
+}
+
 TEST(TChart, StatisticWrittenOverItsOwnValues) {
     // The t chart takes y^(1/t_power) in its statistic's column before it writes y there; a caller
     // whose statistic_out is the values' own memory gets the same as with separate columns.

@@ -1188,23 +1188,38 @@ struct MaskRows {
 
 /// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
 /// grouped computation so that thousands of groups do not allocate thousands of times.
-/// std::pow(x, e) for one exponent, remembered for recent x (a direct-mapped table keyed on the
-/// bits of x): the t chart transforms every value, and days between events are mostly whole days,
-/// which repeat. The same std::pow call gives each value, so the results are the same bits. When
-/// fewer than a quarter of the first 256 lookups hit, it stops looking (values that rarely repeat).
+/// std::pow(x, e) for one exponent, remembered: the t chart transforms every value, and days
+/// between events are mostly whole days, which repeat. Whole x in [0, 4096) have a slot each
+/// (filled on first use); other x share a direct-mapped table keyed on their bits. The same
+/// std::pow call gives each value, so the results are the same bits. When fewer than a quarter of
+/// the first 256 lookups of other x hit, those stop being looked up (values that rarely repeat).
 struct PowMemo {
+    static constexpr std::size_t whole_slots = 4096;
     double exponent = nan;
     std::size_t lookups = 0, hits = 0;
     std::uint64_t key[256];
     double value[256];
     std::uint8_t filled[256] = {};
+    double whole_value[whole_slots];
+    std::uint8_t whole_filled[whole_slots] = {};
     void reset(double e) noexcept {
         if (exponent == e) return;
         exponent = e;
         lookups = hits = 0;
         std::fill(filled, filled + 256, std::uint8_t{0});
+        std::fill(whole_filled, whole_filled + whole_slots, std::uint8_t{0});
     }
     double operator()(double x) noexcept {
+        if (x >= 0.0 && x < static_cast<double>(whole_slots)) {
+            const auto k = static_cast<std::size_t>(x);
+            if (static_cast<double>(k) == x) {
+                if (!whole_filled[k]) {
+                    whole_value[k] = std::pow(x, exponent);
+                    whole_filled[k] = 1;
+                }
+                return whole_value[k];
+            }
+        }
         if (lookups >= 256 && 4 * hits < lookups) return std::pow(x, exponent);
         ++lookups;
         std::uint64_t bits;
