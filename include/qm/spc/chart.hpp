@@ -308,6 +308,8 @@ inline bool phase_lines_constant(ChartType chart, const ChartInput& in, const Su
         case limits::Kind::ratio: {  // blocks of 16 without a branch, then stop at the first difference
             const double *y = in.values.data(), *d = in.denominators.data();
             const double d0 = d[b];
+            // varying denominators differ at once: the first two rows decide most phases
+            if (e - b >= 2 && !((d[b + 1] == d0) & (y[b] == y[b]) & (y[b + 1] == y[b + 1]))) return false;
             for (std::size_t i = b; i < e;) {
                 bool same = true;
                 for (const std::size_t end = std::min(e, i + 16); i < end; ++i) same &= (y[i] == y[i]) & (d[i] == d0);
