@@ -1331,6 +1331,50 @@ TEST(Median, SelectKthAndMedianOfMatchNthElement) {
 // the range's ends), sorted and reversed input, a sample that misses (every sampled position holds
 // an outlier, so the range lies above the k-th), and the k-th exactly at the range's lower end
 // with the (k−1)-th below it.
+// add_in_order's Fast2Sum runs for terms known to be >= 0 must give exactly the sums of its
+// definition — each kept row's terms added in order by Sum::add — including the runs where a term
+// outweighs its lane's sum (the first rows, a late outlier, a tiny sum then a huge term), where it
+// must fall back to TwoSum, and runs cut short by a dropped (missing) row.
+TEST(AddInOrder, NonNegativeRunsGiveTheDefinitionsBits) {
+    namespace L = qm::spc::detail::limits;
+    using qm::stats::detail::load2;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::mt19937_64 rng(20261126);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int pattern = 0; pattern < 6; ++pattern) {
+        const std::size_t n = 700 + 37 * pattern;
+        std::vector<double> y(n), d(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            y[i] = std::floor(3000 * u(rng)) * (pattern == 1 ? 1e-30 : 1.0);
+            d[i] = 1.0 + u(rng) / 3.0;  // non-whole: every addition rounds
+        }
+        if (pattern == 2) y[400] = 1e22;           // a late outlier: larger than any lane's sum
+        if (pattern == 3) y[130] = y[131] = nan;    // dropped rows inside a run
+        if (pattern == 4) for (std::size_t i = 0; i < 200; ++i) y[i] = 0.0;  // sums of 0, then terms
+        if (pattern == 5) for (std::size_t i = 500; i < n; ++i) y[i] = 1e15 * u(rng);  // a step up
+        L::Sum want_y, want_d, got_y, got_d;
+        for (std::size_t i = 0; i < n; ++i)
+            if (y[i] == y[i]) {
+                want_y.add(y[i]);
+                want_d.add(d[i]);
+            }
+        L::Sum* const both[2] = {&got_y, &got_d};
+        const double* col[2] = {y.data(), d.data()};
+        L::add_in_order(
+            both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
+            [&](std::size_t k, std::size_t i) { return load2(col[k] + i); },
+            [&](std::size_t i) { return y[i] == y[i]; },
+            [&](std::size_t i) { return qm::stats::detail::is_number2(load2(y.data() + i)); }, nullptr, true);
+        ASSERT_EQ(got_y.n, want_y.n);
+        for (int l = 0; l < 4; ++l) {
+            EXPECT_EQ(got_y.lane[l].hi, want_y.lane[l].hi) << "pattern " << pattern << " lane " << l;
+            EXPECT_EQ(got_y.lane[l].lo, want_y.lane[l].lo) << "pattern " << pattern << " lane " << l;
+            EXPECT_EQ(got_d.lane[l].hi, want_d.lane[l].hi) << "pattern " << pattern << " lane " << l;
+            EXPECT_EQ(got_d.lane[l].lo, want_d.lane[l].lo) << "pattern " << pattern << " lane " << l;
+        }
+    }
+}
+
 TEST(Median, SampledSelectionMatchesNthElement) {
     namespace L = qm::spc::detail::limits;
     std::mt19937_64 rng(65536);

@@ -309,9 +309,17 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
 /// loop above does; then the loop realigns. term2(k, i) / keep2(i) give rows i, i+1 and their keep
 /// mask. The K sums share one pass (a ratio's numerator and denominator). When `largest` is not null
 /// it is raised to the largest kept term of s[0] (for a test that skips a screening pass).
+///
+/// `nonnegative`: the caller knows every term and every sum so far is >= 0 (counts, denominators,
+/// moving ranges). A lane's sum then never decreases, so a term no larger than the lane's sum at
+/// the start of a run of blocks is no larger than it when added, and Fast2Sum (DD2::add_fast, 3
+/// operations instead of 6) gives TwoSum's bits. Runs of 16 blocks are added so, with the largest
+/// term of each lane; a run where some term was larger than its lane's starting sum (the first
+/// rows of a sum, a late outlier) is added again from its starting state by TwoSum. Phases shorter
+/// than a run (grouped series of 60 points) are added by TwoSum: shorter runs, tried, were slower.
 template <std::size_t K, class Term, class Term2, class Keep, class Keep2>
 inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
-                         double* largest) noexcept {
+                         double* largest, bool nonnegative = false) noexcept {
     using namespace stats::detail;
     std::size_t i = 0;
     auto one = [&](std::size_t j) {
@@ -320,6 +328,7 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
         const double v = term(0, j);
         if (largest && v > *largest) *largest = v;
     };
+    constexpr std::size_t run = 64;  // rows in a Fast2Sum run (16 blocks of 4)
     for (;;) {
         for (; i < n && (s[0]->n & 3) != 0; ++i) one(i);  // until the next kept row goes to lane 0
         if (n - i < 4) break;
@@ -333,15 +342,56 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
         }
         v2d m0 = splat2(0.0), m1 = splat2(0.0);
         const std::size_t first = i;
-        for (; i + 4 <= n; i += 4) {
-            if (!all2(and2(keep2(i), keep2(i + 2)))) break;
-            for (std::size_t k = 0; k < K; ++k) {
-                a[k].add(term2(k, i));
-                b[k].add(term2(k, i + 2));
+        // TwoSum over whole blocks of four kept rows up to row `end`; false at a block with a dropped row
+        auto blocks = [&](std::size_t end) {
+            for (; i + 4 <= end; i += 4) {
+                if (!all2(and2(keep2(i), keep2(i + 2)))) return false;
+                for (std::size_t k = 0; k < K; ++k) {
+                    a[k].add(term2(k, i));
+                    b[k].add(term2(k, i + 2));
+                }
+                m0 = max2(m0, term2(0, i));
+                m1 = max2(m1, term2(0, i + 2));
             }
-            m0 = max2(m0, term2(0, i));
-            m1 = max2(m1, term2(0, i + 2));
+            return true;
+        };
+        bool whole = true;  // no dropped row met yet
+        while (nonnegative && whole && i + run <= n) {
+            DD2 a0[K], b0[K];
+            v2d ma[K], mb[K];
+            for (std::size_t k = 0; k < K; ++k) {
+                a0[k] = a[k];
+                b0[k] = b[k];
+                ma[k] = mb[k] = splat2(0.0);
+            }
+            std::size_t j = i;
+            for (; j < i + run; j += 4) {
+                if (!all2(and2(keep2(j), keep2(j + 2)))) break;
+                for (std::size_t k = 0; k < K; ++k) {
+                    const v2d ta = term2(k, j), tb = term2(k, j + 2);
+                    a[k].add_fast(ta);
+                    b[k].add_fast(tb);
+                    ma[k] = max2(ma[k], ta);
+                    mb[k] = max2(mb[k], tb);
+                }
+            }
+            bool exact = true;  // every term at most its lane's sum at the start of the run
+            for (std::size_t k = 0; k < K; ++k)
+                exact &= !any2(or2(less2(a0[k].hi, ma[k]), less2(b0[k].hi, mb[k])));
+            if (exact) {
+                m0 = max2(m0, ma[0]);
+                m1 = max2(m1, mb[0]);
+                whole = j == i + run;
+                i = j;
+                continue;
+            }
+            for (std::size_t k = 0; k < K; ++k) {  // again, by TwoSum
+                a[k] = a0[k];
+                b[k] = b0[k];
+            }
+            whole = blocks(i + run);
         }
+        if (whole) blocks(n);
         for (std::size_t k = 0; k < K; ++k) {
             DD* l = s[k]->lane;
             l[0] = {lane(a[k].hi, 0), lane(a[k].lo, 0)};
@@ -361,19 +411,21 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
 /// The same for one sum: term(i), term2(i).
 template <class Term, class Term2, class Keep, class Keep2>
 inline void add_in_order(Sum& s, std::size_t n, Term term, Term2 term2, Keep keep, Keep2 keep2,
-                         double* largest) noexcept {
+                         double* largest, bool nonnegative = false) noexcept {
     Sum* const one[1] = {&s};
     add_in_order(
         one, n, [&](std::size_t, std::size_t i) { return term(i); }, [&](std::size_t, std::size_t i) { return term2(i); },
-        keep, keep2, largest);
+        keep, keep2, largest, nonnegative);
 }
 
 /// Σ of the non-missing x[i] (every row used), in the order and lanes of Sum::add.
-inline void add_numbers(Sum& s, const double* x, std::size_t n) noexcept {
+/// `nonnegative`: every number in x is >= 0 (see add_in_order).
+inline void add_numbers(Sum& s, const double* x, std::size_t n, bool nonnegative = false) noexcept {
     using namespace stats::detail;
     add_in_order(
         s, n, [x](std::size_t i) { return x[i]; }, [x](std::size_t i) { return load2(x + i); },
-        [x](std::size_t i) { return x[i] == x[i]; }, [x](std::size_t i) { return is_number2(load2(x + i)); }, nullptr);
+        [x](std::size_t i) { return x[i] == x[i]; }, [x](std::size_t i) { return is_number2(load2(x + i)); }, nullptr,
+        nonnegative);
 }
 
 /// Scratch doubles, kept between uses and not initialised (every element is written before it is
@@ -647,7 +699,7 @@ inline MovingRanges moving_ranges_all(const double* z, std::size_t n, bool scree
     double largest = 0;
     add_in_order(
         s, n - 1, term, term2, [&](std::size_t i) { return term(i) < inf; },
-        [&](std::size_t i) { return less2(term2(i), splat2(inf)); }, &largest);
+        [&](std::size_t i) { return less2(term2(i), splat2(inf)); }, &largest, true);
     m.count = s.n;
     m.mean = s.n ? s.mean() : nan;
     if (screen && s.n) {
@@ -656,7 +708,7 @@ inline MovingRanges moving_ranges_all(const double* z, std::size_t n, bool scree
         Sum t;
         add_in_order(
             t, n - 1, term, term2, [&](std::size_t i) { return term(i) < below; },
-            [&](std::size_t i) { return less2(term2(i), splat2(below)); }, nullptr);
+            [&](std::size_t i) { return less2(term2(i), splat2(below)); }, nullptr, true);
         m.screened = s.n - t.n;
         m.count = t.n;
         m.mean = t.n ? t.mean() : nan;
@@ -1347,9 +1399,10 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
         return true;
     };
     // Σ of the used, non-missing x[i], in row order
-    auto sum_used = [&](const double* x, Sum& s) {
+    // nonnegative: x is >= 0 (validated counts, moving ranges, t's y^(1/t_power) of y > 0)
+    auto sum_used = [&](const double* x, Sum& s, bool nonnegative = false) {
         if constexpr (Used::all) {
-            add_numbers(s, x, n);
+            add_numbers(s, x, n, nonnegative);
         } else {
             for (std::size_t i = 0; i < n; ++i)
                 if (used(i) && x[i] == x[i]) s.add(x[i]);
@@ -1388,7 +1441,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 z = stat;
             }
             Sum s;
-            sum_used(z, s);
+            sum_used(z, s, t);
             info.n_used = s.n;
             info.mean = s.n ? s.mean() : nan;
             info.centre = t ? std::pow(info.mean, o.t_power) : info.mean;
@@ -1425,7 +1478,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             Sum s;
             if (n > 0) stat[0] = nan;
             for (std::size_t i = 1; i < n; ++i) stat[i] = std::fabs(y[i] - y[i - 1]);
-            sum_used(stat, s);
+            sum_used(stat, s, true);
             info.n_used = s.n;
             info.n_moving_ranges = s.n;
             info.mean = info.centre = info.mean_moving_range = s.n ? s.mean() : nan;
@@ -1441,7 +1494,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
         case ChartType::g: {
             std::copy(y, y + n, stat);
             Sum s;
-            sum_used(y, s);
+            sum_used(y, s, true);  // counts: validated >= 0
             info.n_used = s.n;
             info.mean = s.n ? s.mean() : nan;
             const bool g = chart == ChartType::g;
@@ -1475,9 +1528,9 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
                 Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
                 const double* col[2] = {y, d};
-                add_in_order(
+                add_in_order(  // counts and denominators: validated >= 0 and > 0
                     both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
-                    [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr);
+                    [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr, true);
             } else {
                 for (std::size_t i = 0; i < n; ++i) {
                     const bool ok = present(i);
