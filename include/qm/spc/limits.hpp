@@ -820,7 +820,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
     auto whole_below_2_52 = [&](v2d x) { return ((x + two52) - two52) == x; };  // exact for 0 <= x < 2^52
     auto not_whole = [&](v2d x) { return ~((x >= two52) | whole_below_2_52(x)); };
-    v2i bad = {0, 0};
+    unsigned bad = 0;
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
     for (; i + 2 <= n; i += 2) {
@@ -849,7 +849,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
                 if constexpr (Whole) b |= num & ((v < zero) | not_whole(v));
                 else b |= num & (v < zero);
             }
-            if constexpr (T) b |= num & ~(v > zero);
+            // num & !(v > 0): a NaN is never <= 0 (its own bits: OR-ed into b, GCC extracts the lanes)
+            if constexpr (T) bad |= bits_of2(v <= zero);
             if constexpr (Ratio) {
                 const v2d w = load2(d + i);
                 const v2i dnum = w == w;
@@ -860,9 +861,9 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
                 b |= dnum & db;
             }
         }
-        bad |= b;
+        bad |= bits_of2(b);  // (see bits_of2)
     }
-    if (bad[0] | bad[1]) return false;
+    if (bad != 0) return false;
 #else
     std::size_t i = 0;
 #endif

@@ -76,6 +76,18 @@ inline v2d max2(v2d a, v2d b) noexcept { return a > b ? a : b; }
 inline v2d min2(v2d a, v2d b) noexcept { return a < b ? a : b; }
 inline double lane(v2d v, int k) noexcept { return v[k]; }
 inline v2i and2(v2i a, v2i b) noexcept { return a & b; }
+/// The two lanes of a comparison mask as bits 0 and 1 (SSE2's movmskpd). Where GCC compiles masks
+/// combined and OR-ed into a vector across iterations to lane extractions and scalar moves (each
+/// lane turned into 0 or −1 again: the row checks), OR-ing these bits into an integer is one
+/// instruction more. (all2 and any2 as movemasks were tried: faster for some kernels, slower for
+/// the sums' keep tests, so they stay lane tests.)
+inline unsigned bits_of2(v2i m) noexcept {
+#if defined(__SSE2__)
+    return static_cast<unsigned>(_mm_movemask_pd(reinterpret_cast<__m128d>(m)));
+#else
+    return static_cast<unsigned>(m[0] != 0) | (static_cast<unsigned>(m[1] != 0) << 1);
+#endif
+}
 /// Both lanes of a comparison mask set.
 inline bool all2(v2i m) noexcept { return (m[0] & m[1]) != 0; }
 /// Either lane of a comparison mask set.
