@@ -845,7 +845,10 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
             const v2i num = v == v;
-            if constexpr (Counts) {
+            if constexpr (Counts && !Ratio) {  // (their own bits, as t's below)
+                if constexpr (Whole) bad |= bits_of2(num & ((v < zero) | not_whole(v)));
+                else bad |= bits_of2(v < zero);  // num & (v < 0): a NaN is never < 0
+            } else if constexpr (Counts) {
                 if constexpr (Whole) b |= num & ((v < zero) | not_whole(v));
                 else b |= num & (v < zero);
             }
