@@ -305,14 +305,13 @@ struct RecipeLines {
 inline bool phase_lines_constant(ChartType chart, const ChartInput& in, const SubgroupStats& sg, std::size_t b,
                                  std::size_t e) noexcept {
     switch (limits::kind_of(chart)) {
-        case limits::Kind::ratio: {  // blocks of 16 without a branch, then stop at the first difference
+        case limits::Kind::ratio: {  // blocks without a branch, then stop at the first difference
             const double *y = in.values.data(), *d = in.denominators.data();
             const double d0 = d[b];
-            // varying denominators differ at once: the first two rows decide most phases
-            if (e - b >= 2 && !((d[b + 1] == d0) & (y[b] == y[b]) & (y[b + 1] == y[b + 1]))) return false;
-            for (std::size_t i = b; i < e;) {
+            // a first block of 2 (varying denominators differ at once), then blocks of 16
+            for (std::size_t i = b, step = 2; i < e; step = 16) {
                 bool same = true;
-                for (const std::size_t end = std::min(e, i + 16); i < end; ++i) same &= (y[i] == y[i]) & (d[i] == d0);
+                for (const std::size_t end = std::min(e, i + step); i < end; ++i) same &= (y[i] == y[i]) & (d[i] == d0);
                 if (!same) return false;  // (NaN compares unequal)
             }
             return true;

@@ -273,6 +273,7 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
                               f[i] = pt.flags;
                               if (pt.flags != 0 && first == npos) first = i;
                           }
+                          const std::size_t settled = i;
                           const double lower_limit = p.target - s.half_width, upper_limit = p.target + s.half_width;
                           const double lambda = p.lambda, keep = 1 - p.lambda, target = p.target;
                           double zi = s.statistic;
@@ -293,7 +294,7 @@ inline EwmaResult ewma_run(const TimeWeightedInput& in, const EwmaOptions& o, un
                               any |= fl;
                           }
                           if (any && first == npos)  // the first flagged point of the settled stretch
-                              for (i = b; i < e; ++i)
+                              for (i = settled; i < e; ++i)
                                   if (f[i] != 0) return i;
                           return first;
                       });

@@ -340,58 +340,61 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
             b[k].hi = v2d{l[2].hi, l[3].hi};
             b[k].lo = v2d{l[2].lo, l[3].lo};
         }
-        v2d m0 = splat2(0.0), m1 = splat2(0.0);
+        // the largest term of each sum's lanes 0, 1 (ma) and 2, 3 (mb), kept for s[0] only by TwoSum
+        v2d ma[K], mb[K];
+        for (std::size_t k = 0; k < K; ++k) ma[k] = mb[k] = splat2(0.0);
         const std::size_t first = i;
-        // TwoSum over whole blocks of four kept rows up to row `end`; false at a block with a dropped row
-        auto blocks = [&](std::size_t end) {
+        // whole blocks of four kept rows up to row `end`, by Fast2Sum or TwoSum; false at a block
+        // with a dropped row (i then at that block)
+        auto blocks = [&]<bool Fast>(std::size_t end) {
             for (; i + 4 <= end; i += 4) {
                 if (!all2(and2(keep2(i), keep2(i + 2)))) return false;
                 for (std::size_t k = 0; k < K; ++k) {
-                    a[k].add(term2(k, i));
-                    b[k].add(term2(k, i + 2));
+                    const v2d ta = term2(k, i), tb = term2(k, i + 2);
+                    if constexpr (Fast) {
+                        a[k].add_fast(ta);
+                        b[k].add_fast(tb);
+                    } else {
+                        a[k].add(ta);
+                        b[k].add(tb);
+                    }
+                    if (Fast || k == 0) {
+                        ma[k] = max2(ma[k], ta);
+                        mb[k] = max2(mb[k], tb);
+                    }
                 }
-                m0 = max2(m0, term2(0, i));
-                m1 = max2(m1, term2(0, i + 2));
             }
             return true;
         };
         bool whole = true;  // no dropped row met yet
         while (nonnegative && whole && i + run <= n) {
+            const std::size_t start = i;
             DD2 a0[K], b0[K];
-            v2d ma[K], mb[K];
+            v2d ma0[K], mb0[K];
             for (std::size_t k = 0; k < K; ++k) {
                 a0[k] = a[k];
                 b0[k] = b[k];
+                ma0[k] = ma[k];
+                mb0[k] = mb[k];
                 ma[k] = mb[k] = splat2(0.0);
             }
-            std::size_t j = i;
-            for (; j < i + run; j += 4) {
-                if (!all2(and2(keep2(j), keep2(j + 2)))) break;
-                for (std::size_t k = 0; k < K; ++k) {
-                    const v2d ta = term2(k, j), tb = term2(k, j + 2);
-                    a[k].add_fast(ta);
-                    b[k].add_fast(tb);
-                    ma[k] = max2(ma[k], ta);
-                    mb[k] = max2(mb[k], tb);
-                }
-            }
+            whole = blocks.template operator()<true>(start + run);
             bool exact = true;  // every term at most its lane's sum at the start of the run
             for (std::size_t k = 0; k < K; ++k)
                 exact &= !any2(or2(less2(a0[k].hi, ma[k]), less2(b0[k].hi, mb[k])));
-            if (exact) {
-                m0 = max2(m0, ma[0]);
-                m1 = max2(m1, mb[0]);
-                whole = j == i + run;
-                i = j;
-                continue;
+            for (std::size_t k = 0; k < K; ++k) {  // the largest terms so far
+                ma[k] = max2(ma0[k], ma[k]);
+                mb[k] = max2(mb0[k], mb[k]);
             }
-            for (std::size_t k = 0; k < K; ++k) {  // again, by TwoSum
+            if (exact) continue;
+            i = start;  // again, by TwoSum
+            for (std::size_t k = 0; k < K; ++k) {
                 a[k] = a0[k];
                 b[k] = b0[k];
             }
-            whole = blocks(i + run);
+            whole = blocks.template operator()<false>(start + run);
         }
-        if (whole) blocks(n);
+        if (whole) blocks.template operator()<false>(n);
         for (std::size_t k = 0; k < K; ++k) {
             DD* l = s[k]->lane;
             l[0] = {lane(a[k].hi, 0), lane(a[k].lo, 0)};
@@ -401,7 +404,7 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
             s[k]->n += i - first;
         }
         if (largest && i > first)
-            *largest = std::max({*largest, lane(m0, 0), lane(m0, 1), lane(m1, 0), lane(m1, 1)});
+            *largest = std::max({*largest, lane(ma[0], 0), lane(ma[0], 1), lane(mb[0], 0), lane(mb[0], 1)});
         const std::size_t end = std::min(n, i + 4);  // the block that stopped the vector loop
         for (; i < end; ++i) one(i);
     }
@@ -845,15 +848,12 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
             const v2i num = v == v;
-            if constexpr (Counts && !Ratio) {  // (their own bits, as t's below)
+            // each check's own bits (OR-ed into b, GCC extracts the lanes: see bits_of2)
+            if constexpr (Counts) {
                 if constexpr (Whole) bad |= bits_of2(num & ((v < zero) | not_whole(v)));
                 else bad |= bits_of2(v < zero);  // num & (v < 0): a NaN is never < 0
-            } else if constexpr (Counts) {
-                if constexpr (Whole) b |= num & ((v < zero) | not_whole(v));
-                else b |= num & (v < zero);
             }
-            // num & !(v > 0): a NaN is never <= 0 (its own bits: OR-ed into b, GCC extracts the lanes)
-            if constexpr (T) bad |= bits_of2(v <= zero);
+            if constexpr (T) bad |= bits_of2(v <= zero);  // num & !(v > 0): a NaN is never <= 0
             if constexpr (Ratio) {
                 const v2d w = load2(d + i);
                 const v2i dnum = w == w;
