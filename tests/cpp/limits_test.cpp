@@ -886,6 +886,20 @@ TEST(TChart, RememberedPowersAreStdPowBitForBit) {
                 EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << "x = " << x << ", e = " << e;
             }
     }
+    // transform: pairs of remembered whole numbers, pairs with one new slot (300, then 3000: past
+    // the slots marked so far), one not whole or out of range, -0.0, and an odd last row; in place
+    std::vector<double> in{1, 2, 2, 300, 300, 2, 3000, 0.5, 4096, 7, -0.0, 2.25, 7, 7, 1, 4095, 3000};
+    for (const double e : {1.0 / 3.6, 1.0 / 2.0}) {
+        memo.reset(e);
+        std::vector<double> out(in.size()), same = in;
+        memo.transform(in.data(), out.data(), in.size());
+        memo.transform(same.data(), same.data(), same.size());
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            const double want = std::pow(in[i], e);
+            EXPECT_EQ(std::memcmp(&want, &out[i], sizeof want), 0) << "row " << i << ", e = " << e;
+            EXPECT_EQ(std::memcmp(&want, &same[i], sizeof want), 0) << "in place, row " << i << ", e = " << e;
+        }
+    }
 }
 
 TEST(TChart, StatisticWrittenOverItsOwnValues) {

@@ -1242,38 +1242,39 @@ struct MaskRows {
     bool operator()(std::size_t i) const noexcept { return mask[i] != 0; }
 };
 
-/// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
-/// grouped computation so that thousands of groups do not allocate thousands of times.
 /// std::pow(x, e) for one exponent, remembered: the t chart transforms every value, and days
 /// between events are mostly whole days, which repeat. Whole x in [0, 4096) have a slot each
-/// (filled on first use); other x share a direct-mapped table keyed on their bits. The same
-/// std::pow call gives each value, so the results are the same bits. When fewer than a quarter of
-/// the first 256 lookups of other x hit, those stop being looked up (values that rarely repeat).
+/// (taken on first use; NaN until then); other x share a direct-mapped table keyed on their
+/// bits. The same std::pow call gives each value, so the results are the same bits. When fewer
+/// than a quarter of the first 256 lookups of other x hit, those stop being looked up (values
+/// that rarely repeat).
 struct PowMemo {
     static constexpr std::size_t whole_slots = 4096;
     double exponent = nan;
     std::size_t lookups = 0, hits = 0;
+    std::size_t ready = 0;  // whole_value[0, ready) hold x^exponent or NaN (not yet taken)
     std::uint64_t key[256];
     double value[256];
     std::uint8_t filled[256] = {};
     double whole_value[whole_slots];
-    std::uint8_t whole_filled[whole_slots] = {};
     void reset(double e) noexcept {
         if (exponent == e) return;
         exponent = e;
-        lookups = hits = 0;
+        lookups = hits = ready = 0;
         std::fill(filled, filled + 256, std::uint8_t{0});
-        std::fill(whole_filled, whole_filled + whole_slots, std::uint8_t{0});
     }
     double operator()(double x) noexcept {
         if (x >= 0.0 && x < static_cast<double>(whole_slots)) {
             const auto k = static_cast<std::size_t>(x);
             if (static_cast<double>(k) == x) {
-                if (!whole_filled[k]) {
-                    whole_value[k] = std::pow(x, exponent);
-                    whole_filled[k] = 1;
+                if (k >= ready) {  // slots are marked NaN as they come into use, 256 at a time
+                    const std::size_t to = std::min(whole_slots, (k / 256 + 1) * 256);
+                    std::fill(whole_value + ready, whole_value + to, nan);
+                    ready = to;
                 }
-                return whole_value[k];
+                double& v = whole_value[k];
+                if (v != v) v = std::pow(x, exponent);  // x^e of x >= 0 is never NaN
+                return v;
             }
         }
         if (lookups >= 256 && 4 * hits < lookups) return std::pow(x, exponent);
@@ -1290,6 +1291,34 @@ struct PowMemo {
         key[k] = bits;
         value[k] = v;
         return v;
+    }
+    /// out[i] = (*this)(x[i]) for i < n (out may be x). Two rows at a time where SSE2 is there:
+    /// when both are whole numbers of remembered slots, two loads and no branch per row.
+    void transform(const double* x, double* out, std::size_t n) noexcept {
+        std::size_t i = 0;
+#if QM_SSE2_MASKS
+        const __m128d zero = _mm_setzero_pd();
+        __m128d top = _mm_set1_pd(static_cast<double>(ready));
+        for (; i + 2 <= n; i += 2) {
+            const __m128d v = _mm_loadu_pd(x + i);
+            const __m128i k = _mm_cvttpd_epi32(v);  // out of int range: INT_MIN, never equal to v below
+            const __m128d in = _mm_and_pd(_mm_cmpge_pd(v, zero), _mm_cmplt_pd(v, top));
+            if (_mm_movemask_pd(_mm_and_pd(in, _mm_cmpeq_pd(_mm_cvtepi32_pd(k), v))) == 3) {
+                const double a = whole_value[_mm_cvtsi128_si32(k)];
+                const double b = whole_value[_mm_cvtsi128_si32(_mm_srli_si128(k, 4))];
+                if (a == a && b == b) {
+                    out[i] = a;
+                    out[i + 1] = b;
+                    continue;
+                }
+            }
+            const double a = (*this)(x[i]), b = (*this)(x[i + 1]);
+            out[i] = a;
+            out[i + 1] = b;
+            top = _mm_set1_pd(static_cast<double>(ready));
+        }
+#endif
+        for (; i < n; ++i) out[i] = (*this)(x[i]);
     }
 };
 
@@ -1319,6 +1348,8 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
     if (i < n) rows2(make2(y[i], 1.0), make2(d[i], 1.0), [i](double* o, v2d v) { o[i] = lane(v, 0); });
 }
 
+/// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
+/// grouped computation so that thousands of groups do not allocate thousands of times.
 struct Scratch {
     Buffer a, b;
     PowMemo pow;
@@ -1441,7 +1472,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const double* z = y;
             if (t) {  // (stat never shares memory with y: see apart_from_input)
                 scratch.pow.reset(1.0 / o.t_power);
-                for (std::size_t i = 0; i < n; ++i) stat[i] = scratch.pow(y[i]);
+                scratch.pow.transform(y, stat, n);
                 z = stat;
             }
             Sum s;
