@@ -1462,20 +1462,33 @@ TEST(Median, HistogramPathMatchesNthElement) {
         if (iter % 5 == 2) y[rng() % n] = -3.0;                                    // negative
         if (iter % 5 == 3) y[rng() % n] = 1e9;                                     // wide range
         if (iter % 7 == 4) y[rng() % n] = std::numeric_limits<double>::quiet_NaN();  // missing
-        std::vector<double> kept;
-        for (double v : y)
-            if (v == v) kept.push_back(v);
-        auto kth = [&](std::size_t k) {
-            auto c = kept;
-            std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end());
-            return c[k];
-        };
-        const std::size_t h = kept.size() / 2;
-        const double want = kept.size() % 2 ? kth(h) : (kth(h - 1) + kth(h)) / 2;  // exact: whole/half values
-        std::size_t count = 0;
-        const double got =
-            L::median_of(n, [&](std::size_t i) { return y[i]; }, [](std::size_t) { return true; }, count, buf);
-        ASSERT_EQ(count, kept.size());
-        ASSERT_EQ(got, want) << "iteration " << iter << " n " << n << " range " << range;
+        if (iter % 7 == 5)  // most rows missing: fewer than 4,096 numbers, or a range too wide for their count
+            for (auto& v : y)
+                if (rng() % 8 != 0) v = std::numeric_limits<double>::quiet_NaN();
+        // median_of_column reads y itself, with every row kept or a mask (a third of the rows left out)
+        std::vector<std::uint8_t> mask(n);
+        for (auto& m : mask) m = rng() % 3 != 0;
+        for (int how = 0; how < 3; ++how) {
+            std::vector<double> kept;
+            for (std::size_t i = 0; i < n; ++i)
+                if (y[i] == y[i] && (how < 2 || mask[i])) kept.push_back(y[i]);
+            auto kth = [&](std::size_t k) {
+                auto c = kept;
+                std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end());
+                return c[k];
+            };
+            const std::size_t h = kept.size() / 2;
+            const double want = kept.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                : kept.size() % 2 ? kth(h)
+                                                  : (kth(h - 1) + kth(h)) / 2;  // exact: whole/half values
+            std::size_t count = 0;
+            const double got =
+                how == 0   ? L::median_of(n, [&](std::size_t i) { return y[i]; }, [](std::size_t) { return true; }, count, buf)
+                : how == 1 ? L::median_of_column(y.data(), n, L::AllRows{}, count, buf)
+                           : L::median_of_column(y.data(), n, L::MaskRows{mask.data()}, count, buf);
+            ASSERT_EQ(count, kept.size()) << "iteration " << iter << " way " << how;
+            if (kept.empty()) ASSERT_TRUE(std::isnan(got));
+            else ASSERT_EQ(got, want) << "iteration " << iter << " way " << how << " n " << n << " range " << range;
+        }
     }
 }

@@ -553,14 +553,122 @@ inline double select_kth_sampled(double* a, double* t, std::size_t n, std::size_
     return select_kth(t, a, m, kk, below);
 }
 
+/// The mean of two values as R's mean(c(lo, hi)): correctly rounded.
+inline double mean_of_two(double lo, double hi) noexcept {
+    Sum s;
+    s.add(lo);
+    s.add(hi);
+    return s.mean();
+}
+
+/// Every row of the phase is used (no mask): the kernels take their four-at-a-time paths.
+struct AllRows {
+    static constexpr bool all = true;
+    constexpr bool operator()(std::size_t) const noexcept { return true; }
+};
+
+/// The rows whose mask byte is nonzero are used.
+struct MaskRows {
+    static constexpr bool all = false;
+    const std::uint8_t* mask;
+    bool operator()(std::size_t i) const noexcept { return mask[i] != 0; }
+};
+
+/// The median of the kept numbers of x[0, n) (keep(i) true and x[i] not NaN) from a histogram, when
+/// there are 4,096 or more, all whole numbers over a range narrower than a quarter of their count
+/// (cases or days between events, counts): two passes instead of quickselect's several, and no copy.
+/// False (not decided: the caller selects) otherwise, or when a middle value is zero (see median_of).
+/// count: the number of kept numbers when decided.
+template <class Keep>
+inline bool whole_number_median(const double* x, std::size_t n, Keep keep, std::size_t& count, double& median) {
+    if (n < 4096) return false;
+    // the least and greatest kept number, and whether all are whole: checked 256 rows at a time, so
+    // that other data leave after the first block
+    bool whole = true;
+    double mn = inf, mx = -inf;
+    std::size_t i0 = 0;
+#if QM_VECTOR_EXTENSIONS
+    {
+        using namespace stats::detail;
+        const v2d two52 = splat2(0x1p52);
+        // two sets of lanes, so that each min and max waits on its own previous one only; a NaN (a
+        // missing or unkept row) leaves them as they are: min2(x, lo) is lo when x is NaN
+        v2d lo2 = splat2(inf), hi2 = splat2(-inf), lo2b = lo2, hi2b = hi2;
+        auto kept2 = [&](std::size_t i) {
+            if constexpr (Keep::all) return load2(x + i);
+            else return make2(keep(i) ? x[i] : nan, keep(i + 1) ? x[i + 1] : nan);
+        };
+        // exact for 0 <= x < 2^52; true for NaN
+        auto whole2 = [&](v2d v) { return or2(v != v, ((v + two52) - two52) == v); };
+        for (; i0 + 256 <= n && whole; i0 += 256) {
+            // every kept value whole so far: an AND of the masks' bits (see bits_of2; as an AND of
+            // the masks themselves GCC keeps it in scalar registers)
+            unsigned ok = 3;
+            for (std::size_t i = i0; i < i0 + 256; i += 4) {
+                const v2d u = kept2(i), w = kept2(i + 2);
+                lo2 = min2(u, lo2);
+                lo2b = min2(w, lo2b);
+                hi2 = max2(u, hi2);
+                hi2b = max2(w, hi2b);
+                ok &= bits_of2(and2(whole2(u), whole2(w)));
+            }
+            whole = ok == 3;
+        }
+        lo2 = min2(lo2, lo2b);
+        hi2 = max2(hi2, hi2b);
+        mn = std::min(lo2[0], lo2[1]);
+        mx = std::max(hi2[0], hi2[1]);
+    }
+#endif
+    for (std::size_t i = i0; i < n && whole; ++i) {
+        if (!keep(i) || x[i] != x[i]) continue;
+        mn = std::min(mn, x[i]);
+        mx = std::max(mx, x[i]);
+        whole = (x[i] + 0x1p52) - 0x1p52 == x[i];
+    }
+    // (the count c of kept numbers is at most n: the range is checked against c once counted)
+    if (!whole || !(mn >= 0 && mx < 0x1p52 && mx - mn < static_cast<double>(n / 4))) return false;
+    // four histograms, row i counted in the (i mod 4)-th, so that equal values in nearby rows do
+    // not wait on each other's increments; 4 × range <= n entries in all
+    const std::size_t range = static_cast<std::size_t>(static_cast<std::int64_t>(mx - mn)) + 1;
+    std::vector<std::uint32_t> counts(4 * range, 0);
+    auto count_row = [&](std::size_t i, std::uint32_t* part) {
+        if (keep(i) && x[i] == x[i]) ++part[static_cast<std::int64_t>(x[i] - mn)];
+    };
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (std::size_t j = 0; j < 4; ++j) count_row(i + j, counts.data() + j * range);
+    for (; i < n; ++i) count_row(i, counts.data());
+    std::size_t c = 0;
+    for (std::size_t r = 0; r < range; ++r) {
+        counts[r] += counts[range + r] + counts[2 * range + r] + counts[3 * range + r];
+        c += counts[r];
+    }
+    if (c < 4096 || !(mx - mn < static_cast<double>(c / 4))) return false;
+    const std::size_t h = c / 2;
+    auto kth = [&](std::size_t k) {  // the k-th smallest (0-based)
+        std::size_t below = 0, r = 0;
+        while (below + counts[r] <= k) below += counts[r++];
+        return mn + static_cast<double>(r);
+    };
+    const double hv = kth(h), lv = c % 2 == 0 ? kth(h - 1) : hv;
+    if (hv == 0 || lv == 0) return false;
+    count = c;
+    median = c % 2 == 1 ? hv : mean_of_two(lv, hv);
+    return true;
+}
+
 /// Median of the values for which keep(i) is true (NaN never kept); NaN when none. `tmp` is scratch
 /// (reused across calls: no allocation once it is large enough). The middle values of 4,096 or
-/// more whole numbers spanning fewer values than a quarter of their count come from a histogram;
-/// otherwise they are found by select_kth (select_kth_sampled from 65,536 values); as values they are the ones std::nth_element finds, except that either
-/// may pick a different zero of −0 and +0 — so when a middle value is zero the median is taken
-/// again exactly as before (nth_element on the values in row order), and the bits never differ.
+/// more whole numbers spanning fewer values than a quarter of their count come from a histogram
+/// (whole_number_median); otherwise they are found by select_kth (select_kth_sampled from 65,536
+/// values); as values they are the ones std::nth_element finds, except that either may pick a
+/// different zero of −0 and +0 — so when a middle value is zero the median is taken again exactly
+/// as before (nth_element on the values in row order), and the bits never differ.
+/// try_histogram false: the caller has tried whole_number_median on these values.
 template <class Value, class Keep>
-inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& count, Buffer& tmp) {
+inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& count, Buffer& tmp,
+                        bool try_histogram = true) {
     double* a = tmp.get(2 * n);
     std::size_t c = 0;
     for (std::size_t i = 0; i < n; ++i) {  // the kept values, without a branch per value
@@ -571,65 +679,13 @@ inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& coun
     count = c;
     if (c == 0) return nan;
     const std::size_t h = c / 2;
-    auto mean2 = [](double lo, double hi) {
-        Sum s;  // R: mean(c(lo, hi)), correctly rounded
-        s.add(lo);
-        s.add(hi);
-        return s.mean();
-    };
-    if (c >= 4096) {
-        // Whole numbers over a range narrower than the count (cases or days between events, counts):
-        // a histogram gives the middle values in two passes instead of quickselect's several.
-        // (checked 256 values at a time, so that other data leave after the first block)
-        bool whole = true;
-        double mn = inf, mx = -inf;
-        std::size_t i0 = 0;
-#if QM_VECTOR_EXTENSIONS
-        {
-            using namespace stats::detail;
-            const v2d two52 = splat2(0x1p52);
-            // two sets of lanes, so that each min and max waits on its own previous one only
-            v2d lo2 = splat2(inf), hi2 = splat2(-inf), lo2b = lo2, hi2b = hi2;
-            for (; i0 + 256 <= c && whole; i0 += 256) {
-                v2i ok = {-1, -1};  // every value whole so far (an AND of compare masks)
-                for (std::size_t i = i0; i < i0 + 256; i += 4) {
-                    const v2d x = load2(a + i), y = load2(a + i + 2);
-                    lo2 = min2(lo2, x);  // no NaN here
-                    lo2b = min2(lo2b, y);
-                    hi2 = max2(hi2, x);
-                    hi2b = max2(hi2b, y);
-                    // exact for 0 <= x < 2^52
-                    ok = and2(ok, and2(((x + two52) - two52) == x, ((y + two52) - two52) == y));
-                }
-                whole = all2(ok);
-            }
-            lo2 = min2(lo2, lo2b);
-            hi2 = max2(hi2, hi2b);
-            mn = std::min(lo2[0], lo2[1]);
-            mx = std::max(hi2[0], hi2[1]);
-        }
-#endif
-        for (std::size_t i = i0; i < c && whole; ++i) {
-            mn = std::min(mn, a[i]);
-            mx = std::max(mx, a[i]);
-            whole = (a[i] + 0x1p52) - 0x1p52 == a[i];
-        }
-        if (whole && mn >= 0 && mx < 0x1p52 && mx - mn < static_cast<double>(c / 4)) {
-            std::vector<std::uint32_t> counts(static_cast<std::size_t>(mx - mn) + 1, 0);
-            for (std::size_t i = 0; i < c; ++i) ++counts[static_cast<std::size_t>(a[i] - mn)];
-            auto kth = [&](std::size_t k) {  // the k-th smallest (0-based)
-                std::size_t below = 0, r = 0;
-                while (below + counts[r] <= k) below += counts[r++];
-                return mn + static_cast<double>(r);
-            };
-            const double hv = kth(h), lv = c % 2 == 0 ? kth(h - 1) : hv;
-            if (hv != 0 && lv != 0) return c % 2 == 1 ? hv : mean2(lv, hv);
-        }
-    }
+    double m = nan;
+    std::size_t cc = 0;
+    if (try_histogram && whole_number_median(a, c, AllRows{}, cc, m)) return m;
     double lo = 0;  // the (h−1)-th value, for an even count
     const double hi = select_kth_sampled(a, a + n, c, h, c % 2 == 0 ? &lo : nullptr);
     if (c % 2 == 1) lo = hi;
-    if (hi != 0 && lo != 0) return c % 2 == 1 ? hi : mean2(lo, hi);
+    if (hi != 0 && lo != 0) return c % 2 == 1 ? hi : mean_of_two(lo, hi);
     // a zero in the middle: exactly as before
     std::vector<double> buf;
     for (std::size_t i = 0; i < n; ++i)
@@ -640,7 +696,15 @@ inline double median_of(std::size_t n, Value value, Keep keep, std::size_t& coun
     std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(h), buf.end());
     const double v = buf[h];
     if (c % 2 == 1) return v;
-    return mean2(*std::max_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(h)), v);
+    return mean_of_two(*std::max_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(h)), v);
+}
+
+/// median_of the kept numbers of y[0, n): from y itself when a histogram decides it (no copy).
+template <class Keep>
+inline double median_of_column(const double* y, std::size_t n, Keep keep, std::size_t& count, Buffer& tmp) {
+    double m = nan;
+    if (whole_number_median(y, n, keep, count, m)) return m;
+    return median_of(n, [y](std::size_t i) { return y[i]; }, keep, count, tmp, false);
 }
 
 template <class Value, class Keep>
@@ -1229,19 +1293,6 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
 
 namespace detail::limits {
 
-/// Every row of the phase is used (no mask): the kernels take their four-at-a-time paths.
-struct AllRows {
-    static constexpr bool all = true;
-    constexpr bool operator()(std::size_t) const noexcept { return true; }
-};
-
-/// The rows whose mask byte is nonzero are used.
-struct MaskRows {
-    static constexpr bool all = false;
-    const std::uint8_t* mask;
-    bool operator()(std::size_t i) const noexcept { return mask[i] != 0; }
-};
-
 /// std::pow(x, e) for one exponent, remembered: the t chart transforms every value, and days
 /// between events are mostly whole days, which repeat. Whole x in [0, 4096) have a slot each
 /// (taken on first use; NaN until then); other x share a direct-mapped table keyed on their
@@ -1458,7 +1509,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             Sum s;
             sum_used(y, s);
             info.mean = s.n ? s.mean() : nan;
-            info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, info.n_used, scratch.a);
+            info.centre = median_of_column(y, n, used, info.n_used, scratch.a);
             if (short_of(1, info.n_used, "used value")) break;
             L.fill(n, {info.centre, nan, nan, nan, nan, nan, nan});
             break;
@@ -1535,7 +1586,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool g = chart == ChartType::g;
             if (g && o.g_centre == GCentre::median) {
                 std::size_t cnt = 0;
-                info.centre = median_of(n, [y](std::size_t i) { return y[i]; }, used, cnt, scratch.a);
+                info.centre = median_of_column(y, n, used, cnt, scratch.a);
             } else {
                 info.centre = info.mean;
             }
