@@ -886,7 +886,9 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
     auto whole_below_2_52 = [&](v2d x) { return ((x + two52) - two52) == x; };  // exact for 0 <= x < 2^52
-    auto not_whole = [&](v2d x) { return ~((x >= two52) | whole_below_2_52(x)); };
+    // a number below 2^52 that is not whole (false for NaN and for x >= 2^52, which are whole);
+    // written without ~ on a mask, which GCC turns into lane extractions and scalar moves
+    auto not_whole = [&](v2d x) { return (x < two52) & (((x + two52) - two52) != x); };
     unsigned bad = 0;
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
@@ -911,21 +913,30 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
         }
         v2i b = abs2(v) > big;
         if constexpr (Counts || T) {
-            const v2i num = v == v;
             // each check's own bits (OR-ed into b, GCC extracts the lanes: see bits_of2)
             if constexpr (Counts) {
-                if constexpr (Whole) bad |= bits_of2(num & ((v < zero) | not_whole(v)));
+                if constexpr (Whole) {  // negative or not whole; NaN: neither
+#if QM_SSE2_MASKS
+                    // as SSE2 compares on doubles: GCC turns the OR of these masks as vector-extension
+                    // masks into lane extractions and scalar moves before the movemask
+                    const __m128d x = reinterpret_cast<__m128d>(v), t52 = _mm_set1_pd(0x1p52);
+                    const __m128d frac = _mm_cmpneq_pd(_mm_sub_pd(_mm_add_pd(x, t52), t52), x);
+                    bad |= static_cast<unsigned>(_mm_movemask_pd(
+                        _mm_or_pd(_mm_cmplt_pd(x, _mm_setzero_pd()), _mm_and_pd(_mm_cmplt_pd(x, t52), frac))));
+#else
+                    bad |= bits_of2((v < zero) | not_whole(v));
+#endif
+                }
                 else bad |= bits_of2(v < zero);  // num & (v < 0): a NaN is never < 0
             }
             if constexpr (T) bad |= bits_of2(v <= zero);  // num & !(v > 0): a NaN is never <= 0
             if constexpr (Ratio) {
                 const v2d w = load2(d + i);
-                const v2i dnum = w == w;
-                if constexpr (DenError) b |= ~dnum & num;
-                v2i db = ~(w > zero) | (w > big);
-                if constexpr (Bounded && Whole) db |= not_whole(w);
-                if constexpr (Bounded) db |= num & (v > w);
-                b |= dnum & db;
+                if constexpr (DenError) b |= (w != w) & (v == v);  // a count without its denominator
+                // each false when w (or v) is NaN
+                b |= (w <= zero) | (w > big);
+                if constexpr (Bounded && Whole) b |= not_whole(w);
+                if constexpr (Bounded) b |= v > w;
             }
         }
         bad |= bits_of2(b);  // (see bits_of2)
