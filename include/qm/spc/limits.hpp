@@ -885,10 +885,10 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
-    auto whole_below_2_52 = [&](v2d x) { return ((x + two52) - two52) == x; };  // exact for 0 <= x < 2^52
-    // a number below 2^52 that is not whole (false for NaN and for x >= 2^52, which are whole);
-    // written without ~ on a mask, which GCC turns into lane extractions and scalar moves
-    auto not_whole = [&](v2d x) { return (x < two52) & (((x + two52) - two52) != x); };
+    // (comparisons by lt2, le2, eq2, ne2: see there)
+    auto whole_below_2_52 = [&](v2d x) { return eq2((x + two52) - two52, x); };  // exact for 0 <= x < 2^52
+    // a number below 2^52 that is not whole (false for NaN and for x >= 2^52, which are whole)
+    auto not_whole = [&](v2d x) { return lt2(x, two52) & ne2((x + two52) - two52, x); };
     unsigned bad = 0;
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
@@ -902,41 +902,30 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             // the common case first: both rows present, counts and denominators whole and below 2^52
             // (where (x + 2^52) − 2^52 == x is the whole-number test), numerators within their bounds
             const v2d w = load2(d + i);
-            v2i ok = (v >= zero) & (w > zero);
-            if constexpr (Bounded) ok &= (v <= w) & (w < two52);
-            else ok &= (v < two52) & (w <= big);
+            v2i ok = le2(zero, v) & lt2(zero, w);
+            if constexpr (Bounded) ok &= le2(v, w) & lt2(w, two52);
+            else ok &= lt2(v, two52) & le2(w, big);
             if constexpr (Whole) {
                 ok &= whole_below_2_52(v);
                 if constexpr (Bounded) ok &= whole_below_2_52(w);
             }
-            if (all2(ok)) continue;
+            if (bits_of2(ok) == 3) continue;
         }
-        v2i b = abs2(v) > big;
+        v2i b = lt2(big, abs2(v));
         if constexpr (Counts || T) {
             // each check's own bits (OR-ed into b, GCC extracts the lanes: see bits_of2)
             if constexpr (Counts) {
-                if constexpr (Whole) {  // negative or not whole; NaN: neither
-#if QM_SSE2_MASKS
-                    // as SSE2 compares on doubles: GCC turns the OR of these masks as vector-extension
-                    // masks into lane extractions and scalar moves before the movemask
-                    const __m128d x = reinterpret_cast<__m128d>(v), t52 = _mm_set1_pd(0x1p52);
-                    const __m128d frac = _mm_cmpneq_pd(_mm_sub_pd(_mm_add_pd(x, t52), t52), x);
-                    bad |= static_cast<unsigned>(_mm_movemask_pd(
-                        _mm_or_pd(_mm_cmplt_pd(x, _mm_setzero_pd()), _mm_and_pd(_mm_cmplt_pd(x, t52), frac))));
-#else
-                    bad |= bits_of2((v < zero) | not_whole(v));
-#endif
-                }
-                else bad |= bits_of2(v < zero);  // num & (v < 0): a NaN is never < 0
+                if constexpr (Whole) bad |= bits_of2(lt2(v, zero) | not_whole(v));  // NaN: neither
+                else bad |= bits_of2(lt2(v, zero));  // a NaN is never < 0
             }
-            if constexpr (T) bad |= bits_of2(v <= zero);  // num & !(v > 0): a NaN is never <= 0
+            if constexpr (T) bad |= bits_of2(le2(v, zero));  // a NaN is never <= 0
             if constexpr (Ratio) {
                 const v2d w = load2(d + i);
-                if constexpr (DenError) b |= (w != w) & (v == v);  // a count without its denominator
+                if constexpr (DenError) b |= ne2(w, w) & eq2(v, v);  // a count without its denominator
                 // each false when w (or v) is NaN
-                b |= (w <= zero) | (w > big);
+                b |= le2(w, zero) | lt2(big, w);
                 if constexpr (Bounded && Whole) b |= not_whole(w);
-                if constexpr (Bounded) b |= v > w;
+                if constexpr (Bounded) b |= lt2(w, v);
             }
         }
         bad |= bits_of2(b);  // (see bits_of2)

@@ -88,6 +88,21 @@ inline unsigned bits_of2(v2i m) noexcept {
     return static_cast<unsigned>(m[0] != 0) | (static_cast<unsigned>(m[1] != 0) << 1);
 #endif
 }
+/// Comparisons as masks (all ones where true; false for NaN except ne2), from SSE2's cmppd where
+/// the target has it. GCC keeps `a < b` on vector extensions as a vector of booleans, and where
+/// several are combined by & and | and then tested or taken as bits, it normalises each lane
+/// through scalar registers (and, neg, moves) first; a mask from the intrinsic is plain bits.
+#if defined(__SSE2__)
+inline v2i lt2(v2d a, v2d b) noexcept { return reinterpret_cast<v2i>(_mm_cmplt_pd(a, b)); }
+inline v2i le2(v2d a, v2d b) noexcept { return reinterpret_cast<v2i>(_mm_cmple_pd(a, b)); }
+inline v2i eq2(v2d a, v2d b) noexcept { return reinterpret_cast<v2i>(_mm_cmpeq_pd(a, b)); }
+inline v2i ne2(v2d a, v2d b) noexcept { return reinterpret_cast<v2i>(_mm_cmpneq_pd(a, b)); }
+#else
+inline v2i lt2(v2d a, v2d b) noexcept { return a < b; }
+inline v2i le2(v2d a, v2d b) noexcept { return a <= b; }
+inline v2i eq2(v2d a, v2d b) noexcept { return a == b; }
+inline v2i ne2(v2d a, v2d b) noexcept { return a != b; }
+#endif
 /// Both lanes of a comparison mask set.
 inline bool all2(v2i m) noexcept { return (m[0] & m[1]) != 0; }
 /// Either lane of a comparison mask set.
@@ -139,6 +154,10 @@ inline v2d abs2(v2d x) noexcept { return {{x.a[0] < 0 ? -x.a[0] : x.a[0], x.a[1]
 inline v2d keep2(v2i m, v2d x) noexcept { return {{m.a[0] ? x.a[0] : 0.0, m.a[1] ? x.a[1] : 0.0}}; }
 inline v2i is_number2(v2d x) noexcept { return {{x.a[0] == x.a[0] ? -1 : 0, x.a[1] == x.a[1] ? -1 : 0}}; }
 inline v2i less2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? -1 : 0, x.a[1] < y.a[1] ? -1 : 0}}; }
+inline v2i lt2(v2d x, v2d y) noexcept { return less2(x, y); }
+inline v2i le2(v2d x, v2d y) noexcept { return {{x.a[0] <= y.a[0] ? -1 : 0, x.a[1] <= y.a[1] ? -1 : 0}}; }
+inline v2i eq2(v2d x, v2d y) noexcept { return {{x.a[0] == y.a[0] ? -1 : 0, x.a[1] == y.a[1] ? -1 : 0}}; }
+inline v2i ne2(v2d x, v2d y) noexcept { return {{x.a[0] != y.a[0] ? -1 : 0, x.a[1] != y.a[1] ? -1 : 0}}; }
 inline v2d max2(v2d x, v2d y) noexcept { return {{x.a[0] > y.a[0] ? x.a[0] : y.a[0], x.a[1] > y.a[1] ? x.a[1] : y.a[1]}}; }
 inline v2d min2(v2d x, v2d y) noexcept { return {{x.a[0] < y.a[0] ? x.a[0] : y.a[0], x.a[1] < y.a[1] ? x.a[1] : y.a[1]}}; }
 inline double lane(v2d v, int k) noexcept { return v.a[k]; }
