@@ -26,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include <qm/spc/chart.hpp>
 #include <qm/spc/constants.hpp>
 #include <qm/spc/limits.hpp>
 
@@ -899,6 +900,32 @@ TEST(TChart, RememberedPowersAreStdPowBitForBit) {
             EXPECT_EQ(std::memcmp(&want, &out[i], sizeof want), 0) << "row " << i << ", e = " << e;
             EXPECT_EQ(std::memcmp(&want, &same[i], sizeof want), 0) << "in place, row " << i << ", e = " << e;
         }
+    }
+}
+
+// A long phase remembers σ_i = sqrt(p̄(1 − p̄)/n_i) per whole denominator (WholeSlots) instead of
+// taking it again per row. Each phase has its own p̄, so its own σ_i: two phases of 6,000 rows with
+// the same denominators, repeating (100-399), at the edge of the remembered range (4,095 and
+// 4,096) or above it (5,000), and a row without its count; every σ_i the definition's bits.
+TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
+    std::mt19937_64 rng(7);
+    std::vector<double> y(12000), n(12000);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        n[i] = i % 97 == 0 ? 5000.0 : i % 89 == 0 ? 4095.0 : i % 83 == 0 ? 4096.0 : static_cast<double>(100 + rng() % 300);
+        const double rate = i < 6000 ? 0.1 : 0.3;
+        y[i] = std::floor(n[i] * rate) + static_cast<double>(rng() % 5);
+    }
+    y[7001] = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<std::size_t> off{0, y.size()}, starts{6000};
+    const auto r = qm::spc::chart_grouped({.values = y, .denominators = n, .offsets = off, .phase_starts = starts},
+                                          qm::spc::chart_preset("mdc", ChartType::p));
+    ASSERT_EQ(r.phases(), 2u);
+    ASSERT_FALSE(r.point_sigma.empty());
+    EXPECT_NE(r.phase_mean[0], r.phase_mean[1]);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        if (i == 7001) continue;  // (a missing point has only a centre line)
+        const double pbar = r.phase_mean[i < 6000 ? 0 : 1], want = std::sqrt(pbar * (1 - pbar) / n[i]);
+        ASSERT_EQ(std::memcmp(&want, &r.point_sigma[i], sizeof want), 0) << "row " << i << " n " << n[i];
     }
 }
 

@@ -1293,80 +1293,111 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
 
 namespace detail::limits {
 
+/// Values of a function of whole numbers k in [0, slots), remembered: a slot holds f(k) from its
+/// first use, NaN before (slots are marked NaN as they come into use, 256 at a time, so that a short
+/// phase does not pay for all of them). f must not give NaN for these k (a NaN value would only be
+/// taken again each time: the same bits, slower).
+struct WholeSlots {
+    static constexpr std::size_t slots = 4096;
+    std::size_t ready = 0;  // value[0, ready) hold f(k) or NaN
+    double value[slots];
+    void clear() noexcept { ready = 0; }
+    /// Whether x is a whole number of a slot (then k = x).
+    static bool slot_of(double x, std::size_t& k) noexcept {
+        if (!(x >= 0.0 && x < static_cast<double>(slots))) return false;
+        k = static_cast<std::size_t>(x);
+        return static_cast<double>(k) == x;
+    }
+    double& at(std::size_t k) noexcept {
+        if (k >= ready) {
+            const std::size_t to = std::min(slots, (k / 256 + 1) * 256);
+            std::fill(value + ready, value + to, nan);
+            ready = to;
+        }
+        return value[k];
+    }
+    /// f(x) for x of slot k, taken once.
+    template <class F>
+    double get(std::size_t k, double x, F f) noexcept {
+        double& v = at(k);
+        if (v != v) v = f(x);
+        return v;
+    }
+    /// Remembers v = f(x) where x is a whole number of a slot; whether it is.
+    bool put(double x, double v) noexcept {
+        std::size_t k;
+        if (!slot_of(x, k)) return false;
+        at(k) = v;
+        return true;
+    }
+#if QM_SSE2_MASKS
+    /// `ready` in both lanes, for both() (kept in a register by loops: it changes only when a value
+    /// is taken or put).
+    __m128d top() const noexcept { return _mm_set1_pd(static_cast<double>(ready)); }
+    /// Whether both lanes of x are whole numbers of slots whose values are taken (top: top()); then
+    /// a, b. No branch per lane: the checks as SSE2 compares, one movemask.
+    bool both(__m128d x, __m128d top, double& a, double& b) const noexcept {
+        const __m128i k = _mm_cvttpd_epi32(x);  // out of int range: INT_MIN, never equal to x below
+        const __m128d in = _mm_and_pd(_mm_cmpge_pd(x, _mm_setzero_pd()), _mm_cmplt_pd(x, top));
+        if (_mm_movemask_pd(_mm_and_pd(in, _mm_cmpeq_pd(_mm_cvtepi32_pd(k), x))) != 3) return false;
+        a = value[_mm_cvtsi128_si32(k)];
+        b = value[_mm_cvtsi128_si32(_mm_srli_si128(k, 4))];
+        return a == a && b == b;
+    }
+#endif
+};
+
 /// std::pow(x, e) for one exponent, remembered: the t chart transforms every value, and days
 /// between events are mostly whole days, which repeat. Whole x in [0, 4096) have a slot each
-/// (taken on first use; NaN until then); other x share a direct-mapped table keyed on their
-/// bits. The same std::pow call gives each value, so the results are the same bits. When fewer
-/// than a quarter of the first 256 lookups of other x hit, those stop being looked up (values
-/// that rarely repeat).
+/// (WholeSlots); other x share a direct-mapped table keyed on their bits. The same std::pow call
+/// gives each value, so the results are the same bits. When fewer than a quarter of the first 256
+/// lookups of other x hit, those stop being looked up (values that rarely repeat).
 struct PowMemo {
-    static constexpr std::size_t whole_slots = 4096;
     double exponent = nan;
     std::size_t lookups = 0, hits = 0;
-    std::size_t ready = 0;  // whole_value[0, ready) hold x^exponent or NaN (not yet taken)
     std::uint64_t key[256];
     double value[256];
     std::uint8_t filled[256] = {};
-    double whole_value[whole_slots];
+    WholeSlots whole;  // x^exponent of x >= 0 is never NaN
     void reset(double e) noexcept {
         if (exponent == e) return;
         exponent = e;
-        lookups = hits = ready = 0;
+        lookups = hits = 0;
+        whole.clear();
         std::fill(filled, filled + 256, std::uint8_t{0});
     }
     double operator()(double x) noexcept {
-        if (x >= 0.0 && x < static_cast<double>(whole_slots)) {
-            const auto k = static_cast<std::size_t>(x);
-            if (static_cast<double>(k) == x) {
-                if (k >= ready) {  // slots are marked NaN as they come into use, 256 at a time
-                    const std::size_t to = std::min(whole_slots, (k / 256 + 1) * 256);
-                    std::fill(whole_value + ready, whole_value + to, nan);
-                    ready = to;
-                }
-                double& v = whole_value[k];
-                if (v != v) v = std::pow(x, exponent);  // x^e of x >= 0 is never NaN
-                return v;
-            }
-        }
+        std::size_t k;
+        if (WholeSlots::slot_of(x, k)) return whole.get(k, x, [this](double v) { return std::pow(v, exponent); });
         if (lookups >= 256 && 4 * hits < lookups) return std::pow(x, exponent);
         ++lookups;
         std::uint64_t bits;
         std::memcpy(&bits, &x, sizeof bits);
-        const std::size_t k = static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ull) >> 56);
-        if (filled[k] && key[k] == bits) {
+        const std::size_t h = static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ull) >> 56);
+        if (filled[h] && key[h] == bits) {
             ++hits;
-            return value[k];
+            return value[h];
         }
         const double v = std::pow(x, exponent);
-        filled[k] = 1;
-        key[k] = bits;
-        value[k] = v;
+        filled[h] = 1;
+        key[h] = bits;
+        value[h] = v;
         return v;
     }
-    /// out[i] = (*this)(x[i]) for i < n (out may be x). Two rows at a time where SSE2 is there:
-    /// when both are whole numbers of remembered slots, two loads and no branch per row.
+    /// out[i] = (*this)(x[i]) for i < n (out may be x), two rows at a time where SSE2 is there.
     void transform(const double* x, double* out, std::size_t n) noexcept {
         std::size_t i = 0;
 #if QM_SSE2_MASKS
-        const __m128d zero = _mm_setzero_pd();
-        __m128d top = _mm_set1_pd(static_cast<double>(ready));
+        __m128d top = whole.top();
         for (; i + 2 <= n; i += 2) {
-            const __m128d v = _mm_loadu_pd(x + i);
-            const __m128i k = _mm_cvttpd_epi32(v);  // out of int range: INT_MIN, never equal to v below
-            const __m128d in = _mm_and_pd(_mm_cmpge_pd(v, zero), _mm_cmplt_pd(v, top));
-            if (_mm_movemask_pd(_mm_and_pd(in, _mm_cmpeq_pd(_mm_cvtepi32_pd(k), v))) == 3) {
-                const double a = whole_value[_mm_cvtsi128_si32(k)];
-                const double b = whole_value[_mm_cvtsi128_si32(_mm_srli_si128(k, 4))];
-                if (a == a && b == b) {
-                    out[i] = a;
-                    out[i + 1] = b;
-                    continue;
-                }
+            double a, b;
+            if (!whole.both(_mm_loadu_pd(x + i), top, a, b)) {
+                a = (*this)(x[i]);
+                b = (*this)(x[i + 1]);
+                top = whole.top();
             }
-            const double a = (*this)(x[i]), b = (*this)(x[i + 1]);
             out[i] = a;
             out[i + 1] = b;
-            top = _mm_set1_pd(static_cast<double>(ready));
         }
 #endif
         for (; i < n; ++i) out[i] = (*this)(x[i]);
@@ -1404,6 +1435,7 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
 struct Scratch {
     Buffer a, b;
     PowMemo pow;
+    WholeSlots sigma;  // a ratio chart's σ_i of whole denominators, for one phase (spread) at a time
 };
 
 /// Where a phase's lines go. ColumnSink: rows [offset, offset + n) of columns with one row per
@@ -1646,10 +1678,35 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
                 else if (sigmas == nullptr)
                     ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
-                else
+                else if (n < 4096)
                     ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
                         [v](v2d, v2d dv) { return sqrt2(v / dv); });
+                else {
+                    // a long phase: σ_i of whole denominators (list sizes, bed-days) taken once each and
+                    // looked up after: a division and a square root fewer per point, the same bits.
+                    // Left after 1,024 pairs of rows if more than a quarter had a denominator without
+                    // a slot (above 4,095 or not whole).
+                    WholeSlots& memo = scratch.sigma;
+                    memo.clear();
+                    [[maybe_unused]] std::size_t pairs = 0, outside = 0;
+                    bool remember = QM_SSE2_MASKS;
+                    ratio_rows(
+                        stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
+                        [&, v](v2d, v2d dv) {
+                            if (!remember) return sqrt2(v / dv);
+#if QM_SSE2_MASKS
+                            double a, b;
+                            ++pairs;
+                            if (memo.both(reinterpret_cast<__m128d>(dv), memo.top(), a, b)) return make2(a, b);
+#endif
+                            const v2d r = sqrt2(v / dv);
+                            const bool in0 = memo.put(lane(dv, 0), lane(r, 0)), in1 = memo.put(lane(dv, 1), lane(r, 1));
+                            outside += !(in0 && in1);
+                            if (pairs == 1024 && 4 * outside > pairs) remember = false;
+                            return r;
+                        });
+                }
             }
             // σ of one point before Laney's adjustment, in qicharts2's / qcc's arithmetic
             auto sigma_i = [&](std::size_t i) {
