@@ -251,6 +251,29 @@ struct RecipeLines {
                                   ceilings ? ceilings[i] : ceiling_line);
     }
     double centre(std::size_t i) const noexcept { return centres ? centres[i] : centre_line; }
+#if QM_SSE2_MASKS
+    /// Whether every point has the one centre and ceiling (p, u, p′, u′, Xbar): then pair_lines()
+    /// gives the lines in registers, and the rule engine need not have word() store them.
+    bool one_centre() const noexcept { return centres == nullptr && ceilings == nullptr; }
+    /// Line j (0 centre, 1 upper, 2 lower limit, 3 upper, 4 lower 2σ line) of the two points whose
+    /// σ_i are s, when one_centre(): word()'s arithmetic (the clamp as a max and a min).
+    struct PairLines {
+        __m128d c, k, k2, lo, hi;
+        explicit PairLines(const RecipeLines& r) noexcept
+            : c(_mm_set1_pd(r.centre_line)), k(_mm_set1_pd(r.m.k)), k2(_mm_set1_pd(r.m.k2)),
+              lo(_mm_set1_pd(r.floor_line)), hi(_mm_set1_pd(r.ceiling_line)) {}
+        __m128d clamp(__m128d v) const noexcept { return _mm_min_pd(hi, _mm_max_pd(lo, v)); }
+        __m128d operator()(int j, __m128d s) const noexcept {
+            switch (j) {
+                case 0: return c;
+                case 1: return clamp(_mm_add_pd(c, _mm_mul_pd(k, s)));
+                case 2: return clamp(_mm_sub_pd(c, _mm_mul_pd(k, s)));
+                case 3: return clamp(_mm_add_pd(c, _mm_mul_pd(k2, s)));
+                default: return clamp(_mm_sub_pd(c, _mm_mul_pd(k2, s)));
+            }
+        }
+    };
+#endif
     /// make_lines() for points base .. base + n − 1, two points at a time (the clamp as a max and a
     /// min: lo <= hi, so at most one applies, and NaN stays NaN, as in limits::clamp_line). The buffer
     /// has room for an even count: an odd last point fills both lanes from its own entries.

@@ -802,7 +802,11 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
             for (std::size_t k = 0; k < 64; k += 8) stats::detail::prefetch_ahead(yy + k, 512);
         const double p0 = base == 0 ? nan : yy[-1];
         LinePointers wl{};
-        if constexpr (Src::per_point) wl = src.word(base, m, lbuf, need1 ? WordLines::all : WordLines::two_sigma);
+        // lines from σ_i in registers (RecipeLines with one centre), unless the 1σ lines are needed
+        [[maybe_unused]] bool pair_lines = false;
+        if constexpr (requires { src.one_centre(); }) pair_lines = !need1 && src.one_centre();
+        if constexpr (Src::per_point)
+            if (!pair_lines) wl = src.word(base, m, lbuf, need1 ? WordLines::all : WordLines::two_sigma);
         Word& nw = ws[w & 1];
         const Word& prev = ws[(w + 1) & 1];
         std::uint64_t above = 0, below = 0, out = 0, near = 0, hi2 = 0, lo2 = 0, up = 0, down = 0;
@@ -820,6 +824,14 @@ void rules_bitwise(const double* y, std::size_t n, const Src& src, const RuleOpt
                 const __m128d lines[5] = {_mm_set1_pd(L.centre), _mm_set1_pd(L.upper), _mm_set1_pd(L.lower),
                                           _mm_set1_pd(L.upper_2sigma), _mm_set1_pd(L.lower_2sigma)};
                 P = bits::planes16(v, before, we23, [&](int j, int) noexcept { return lines[j]; });
+            } else if (pair_lines) {
+                if constexpr (requires { src.one_centre(); }) {
+                    const typename Src::PairLines line(src);
+                    alignas(16) double sb[16];
+                    const double* s = bits::group16(src.sigma + base, off, m, sb);
+                    P = bits::planes16(v, before, we23,
+                                       [&](int j, int k) noexcept { return line(j, _mm_loadu_pd(s + 2 * k)); });
+                }
             } else {
                 const double* cols[5] = {wl.centre, wl.upper, wl.lower, wl.upper_2sigma, wl.lower_2sigma};
                 alignas(16) double lb[5][16];
