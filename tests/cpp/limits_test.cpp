@@ -929,6 +929,45 @@ TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
     }
 }
 
+// Whole counts and units summed by plain additions (add_whole_pairs) against the definition: Sum
+// row by row; the same totals, count and p̄ bit for bit, with missing rows and every length mod 4;
+// totals of 2^53 or more are left to the double-double sums.
+TEST(PChart, WholeSumsAreTheDefinitionsBits) {
+    namespace L = qm::spc::detail::limits;
+    std::mt19937_64 rng(11);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (int iter = 0; iter < 200; ++iter) {
+        const std::size_t n = static_cast<std::size_t>(iter % 9) + rng() % 3000;
+        std::vector<double> y(n), d(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            d[i] = static_cast<double>(1 + rng() % (iter % 2 ? 5000 : 1'000'000'000));
+            y[i] = static_cast<double>(rng() % (static_cast<std::uint64_t>(d[i]) + 1));
+            if (rng() % 50 == 0) (rng() % 2 ? y[i] : d[i]) = nan;
+        }
+        L::Sum wy, wd, sy, sd;
+        for (std::size_t i = 0; i < n; ++i)
+            if (y[i] == y[i] && d[i] == d[i]) {
+                wy.add(y[i]);
+                wd.add(d[i]);
+            }
+        ASSERT_TRUE(L::add_whole_pairs(sy, sd, y.data(), d.data(), n)) << "iteration " << iter;
+        ASSERT_EQ(sy.n, wy.n);
+        ASSERT_EQ(sd.n, wd.n);
+        const auto ty = sy.total(), wty = wy.total(), td = sd.total(), wtd = wd.total();
+        EXPECT_EQ(ty.hi, wty.hi);
+        EXPECT_EQ(ty.lo, wty.lo);
+        EXPECT_EQ(td.hi, wtd.hi);
+        EXPECT_EQ(td.lo, wtd.lo);
+        if (wy.n == 0) continue;
+        const double want = L::ratio(wy, wd), got = L::ratio(sy, sd);
+        EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << "iteration " << iter;
+    }
+    const std::vector<double> y{1, 2, 3}, d{0x1p52, 0x1p52, 3};  // Σd = 2^53 + 3: not exact in a double
+    L::Sum sy, sd;
+    EXPECT_FALSE(L::add_whole_pairs(sy, sd, y.data(), d.data(), 3));
+    EXPECT_EQ(sy.n, 0u);
+}
+
 TEST(TChart, StatisticWrittenOverItsOwnValues) {
     // The t chart takes y^(1/t_power) in its statistic's column before it writes y there; a caller
     // whose statistic_out is the values' own memory gets the same as with separate columns.

@@ -297,6 +297,46 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
     return q + r / d;
 }
 
+// ---- sums of whole numbers ----------------------------------------------------------------------
+
+/// Σy and Σd over the rows where both are numbers, when every such y and d is a whole number >= 0
+/// (validated counts and units of a p or np chart) and both sums stay below 2^53: each partial sum
+/// is then exact in any order, so plain additions, two lanes at a time, give the exact totals —
+/// what add_in_order's double-double lanes give (their low words stay 0; Sum::total() of one lane
+/// holding the total is the same exact total). False (sy, sd untouched) when a sum reaches 2^53.
+inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, std::size_t n) noexcept {
+    using namespace stats::detail;
+    v2d ay = splat2(0.0), ad = ay, by = ay, bd = ay;
+    v2i c2 = {0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v2d y0 = load2(y + i), d0 = load2(d + i), y1 = load2(y + i + 2), d1 = load2(d + i + 2);
+        const v2i k0 = eq2(y0, y0) & eq2(d0, d0), k1 = eq2(y1, y1) & eq2(d1, d1);
+        ay += keep2(k0, y0);
+        ad += keep2(k0, d0);
+        by += keep2(k1, y1);
+        bd += keep2(k1, d1);
+        c2 -= k0;
+        c2 -= k1;
+    }
+    double ty = (lane(ay, 0) + lane(ay, 1)) + (lane(by, 0) + lane(by, 1));
+    double td = (lane(ad, 0) + lane(ad, 1)) + (lane(bd, 0) + lane(bd, 1));
+    std::size_t c = static_cast<std::size_t>(c2[0] + c2[1]);
+    for (; i < n; ++i)
+        if (y[i] == y[i] && d[i] == d[i]) {
+            ty += y[i];
+            td += d[i];
+            ++c;
+        }
+    if (!(ty < 0x1p53 && td < 0x1p53)) return false;  // (a partial sum at 2^53 or more leaves the total there)
+    sy = Sum{};
+    sd = Sum{};
+    sy.lane[0].hi = ty;
+    sd.lane[0].hi = td;
+    sy.n = sd.n = c;
+    return true;
+}
+
 // ---- sums in the order of the rows, four terms at a time ------------------------------------
 
 /// Adds to each s[k], in order, the terms term(k, i), i in [0, n), for which keep(i) is true —
@@ -1641,7 +1681,10 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
+            const bool whole = (chart == ChartType::p || chart == ChartType::np || chart == ChartType::p_prime) &&
+                               o.require_whole_counts;  // validated whole counts and units
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
+              if (!(whole && add_whole_pairs(sy, sn, y, d, n))) {
                 auto keep = [&](std::size_t i) { return present(i); };
                 auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
                 Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
@@ -1649,6 +1692,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 add_in_order(  // counts and denominators: validated >= 0 and > 0
                     both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
                     [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr, true);
+              }
             } else {
                 for (std::size_t i = 0; i < n; ++i) {
                     const bool ok = present(i);
@@ -1691,6 +1735,9 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     memo.clear();
                     [[maybe_unused]] std::size_t pairs = 0, outside = 0;
                     bool remember = QM_SSE2_MASKS;
+#if QM_SSE2_MASKS
+                    __m128d top = memo.top();  // (ready changes only by put)
+#endif
                     ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
                         [&, v](v2d, v2d dv) {
@@ -1698,10 +1745,13 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
 #if QM_SSE2_MASKS
                             double a, b;
                             ++pairs;
-                            if (memo.both(reinterpret_cast<__m128d>(dv), memo.top(), a, b)) return make2(a, b);
+                            if (memo.both(reinterpret_cast<__m128d>(dv), top, a, b)) return make2(a, b);
 #endif
                             const v2d r = sqrt2(v / dv);
                             const bool in0 = memo.put(lane(dv, 0), lane(r, 0)), in1 = memo.put(lane(dv, 1), lane(r, 1));
+#if QM_SSE2_MASKS
+                            top = memo.top();
+#endif
                             outside += !(in0 && in1);
                             if (pairs == 1024 && 4 * outside > pairs) remember = false;
                             return r;
