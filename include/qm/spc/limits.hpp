@@ -305,10 +305,12 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
 /// what add_in_order's double-double lanes give (their low words stay 0; Sum::total() of one lane
 /// holding the total is the same exact total). False (sy, sd untouched) when a sum reaches 2^53.
 inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, std::size_t n) noexcept {
+    double ty = 0, td = 0;
+    std::size_t c = 0, i = 0;
+#if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     v2d ay = splat2(0.0), ad = ay, by = ay, bd = ay;
     v2i c2 = {0, 0};
-    std::size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const v2d y0 = load2(y + i), d0 = load2(d + i), y1 = load2(y + i + 2), d1 = load2(d + i + 2);
         const v2i k0 = eq2(y0, y0) & eq2(d0, d0), k1 = eq2(y1, y1) & eq2(d1, d1);
@@ -319,9 +321,10 @@ inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, 
         c2 -= k0;
         c2 -= k1;
     }
-    double ty = (lane(ay, 0) + lane(ay, 1)) + (lane(by, 0) + lane(by, 1));
-    double td = (lane(ad, 0) + lane(ad, 1)) + (lane(bd, 0) + lane(bd, 1));
-    std::size_t c = static_cast<std::size_t>(c2[0] + c2[1]);
+    ty = (lane(ay, 0) + lane(ay, 1)) + (lane(by, 0) + lane(by, 1));
+    td = (lane(ad, 0) + lane(ad, 1)) + (lane(bd, 0) + lane(bd, 1));
+    c = static_cast<std::size_t>(c2[0] + c2[1]);
+#endif
     for (; i < n; ++i)
         if (y[i] == y[i] && d[i] == d[i]) {
             ty += y[i];
