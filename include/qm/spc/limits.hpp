@@ -934,26 +934,23 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
     auto not_whole = [&](v2d x) { return lt2(x, two52) & ne2((x + two52) - two52, x); };
     unsigned bad = 0;
     const bool far = n > 16384;  // prefetch only what will not already be in cache
-    std::size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        if (far) {
-            prefetch_ahead(y + i, 256);
-            if constexpr (Ratio) prefetch_ahead(d + i, 256);
+    // Ratio rows, the common case: both rows present, counts and denominators whole and below 2^52
+    // (where (x + 2^52) − 2^52 == x is the whole-number test), numerators within their bounds;
+    // the bits of the rows j, j + 1 that are
+    [[maybe_unused]] auto common = [&](std::size_t j) {
+        const v2d v = load2(y + j), w = load2(d + j);
+        v2i ok = le2(zero, v) & lt2(zero, w);
+        if constexpr (Bounded) ok &= le2(v, w) & lt2(w, two52);
+        else ok &= lt2(v, two52) & le2(w, big);
+        if constexpr (Whole) {
+            ok &= whole_below_2_52(v);
+            if constexpr (Bounded) ok &= whole_below_2_52(w);
         }
-        const v2d v = load2(y + i);
-        if constexpr (Ratio) {
-            // the common case first: both rows present, counts and denominators whole and below 2^52
-            // (where (x + 2^52) − 2^52 == x is the whole-number test), numerators within their bounds
-            const v2d w = load2(d + i);
-            v2i ok = le2(zero, v) & lt2(zero, w);
-            if constexpr (Bounded) ok &= le2(v, w) & lt2(w, two52);
-            else ok &= lt2(v, two52) & le2(w, big);
-            if constexpr (Whole) {
-                ok &= whole_below_2_52(v);
-                if constexpr (Bounded) ok &= whole_below_2_52(w);
-            }
-            if (bits_of2(ok) == 3) continue;
-        }
+        return bits_of2(ok);
+    };
+    // every check of the rows j, j + 1, into `bad`
+    auto check = [&](std::size_t j) {
+        const v2d v = load2(y + j);
         v2i b = lt2(big, abs2(v));
         if constexpr (Counts || T) {
             // each check's own bits (OR-ed into b, GCC extracts the lanes: see bits_of2)
@@ -963,7 +960,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             }
             if constexpr (T) bad |= bits_of2(le2(v, zero));  // a NaN is never <= 0
             if constexpr (Ratio) {
-                const v2d w = load2(d + i);
+                const v2d w = load2(d + j);
                 if constexpr (DenError) b |= ne2(w, w) & eq2(v, v);  // a count without its denominator
                 // each false when w (or v) is NaN
                 b |= le2(w, zero) | lt2(big, w);
@@ -972,6 +969,27 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             }
         }
         bad |= bits_of2(b);  // (see bits_of2)
+    };
+    std::size_t i = 0;
+    if constexpr (Ratio)  // four rows a branch while they are the common case
+        for (; i + 4 <= n; i += 4) {
+            if (far) {
+                prefetch_ahead(y + i, 256);
+                prefetch_ahead(d + i, 256);
+            }
+            const unsigned first = common(i), second = common(i + 2);
+            if ((first & second) == 3) continue;
+            if (first != 3) check(i);
+            if (second != 3) check(i + 2);
+        }
+    for (; i + 2 <= n; i += 2) {
+        if (far) {
+            prefetch_ahead(y + i, 256);
+            if constexpr (Ratio) prefetch_ahead(d + i, 256);
+        }
+        if constexpr (Ratio)
+            if (common(i) == 3) continue;
+        check(i);
     }
     if (bad != 0) return false;
 #else
