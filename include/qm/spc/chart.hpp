@@ -251,25 +251,33 @@ struct RecipeLines {
                                   ceilings ? ceilings[i] : ceiling_line);
     }
     double centre(std::size_t i) const noexcept { return centres ? centres[i] : centre_line; }
+    /// v clamped to [lo, hi] as a max and a min (lo <= hi, so at most one applies, and NaN stays NaN,
+    /// as in limits::clamp_line): max2(lo, v) is lo > v ? lo : v, min2(hi, r) is hi < r ? hi : r,
+    /// SSE2's maxpd and minpd. Every line word() and PairLines give.
+    static stats::detail::v2d clamped(stats::detail::v2d v, stats::detail::v2d lo, stats::detail::v2d hi) noexcept {
+        return stats::detail::min2(hi, stats::detail::max2(lo, v));
+    }
 #if QM_SSE2_MASKS
-    /// Whether every point has the one centre and ceiling (p, u, p′, u′, Xbar): then pair_lines()
-    /// gives the lines in registers, and the rule engine need not have word() store them.
+    /// Whether every point has the one centre and ceiling (p, u, p′, u′, Xbar): then PairLines
+    /// gives the lines in registers, and the rule engine need not have word() store them. (Only
+    /// where the rule engine's SSE2 path, the one that reads PairLines, is compiled.)
     bool one_centre() const noexcept { return centres == nullptr && ceilings == nullptr; }
     /// Line j (0 centre, 1 upper, 2 lower limit, 3 upper, 4 lower 2σ line) of the two points whose
-    /// σ_i are s, when one_centre(): word()'s arithmetic (the clamp as a max and a min).
+    /// σ_i are s, when one_centre(): word()'s arithmetic.
     struct PairLines {
-        __m128d c, k, k2, lo, hi;
+        stats::detail::v2d c, k, k2, lo, hi;
         explicit PairLines(const RecipeLines& r) noexcept
-            : c(_mm_set1_pd(r.centre_line)), k(_mm_set1_pd(r.m.k)), k2(_mm_set1_pd(r.m.k2)),
-              lo(_mm_set1_pd(r.floor_line)), hi(_mm_set1_pd(r.ceiling_line)) {}
-        __m128d clamp(__m128d v) const noexcept { return _mm_min_pd(hi, _mm_max_pd(lo, v)); }
-        __m128d operator()(int j, __m128d s) const noexcept {
+            : c(stats::detail::splat2(r.centre_line)), k(stats::detail::splat2(r.m.k)),
+              k2(stats::detail::splat2(r.m.k2)), lo(stats::detail::splat2(r.floor_line)),
+              hi(stats::detail::splat2(r.ceiling_line)) {}
+        __m128d operator()(int j, __m128d sd) const noexcept {
+            const auto s = reinterpret_cast<stats::detail::v2d>(sd);
             switch (j) {
-                case 0: return c;
-                case 1: return clamp(_mm_add_pd(c, _mm_mul_pd(k, s)));
-                case 2: return clamp(_mm_sub_pd(c, _mm_mul_pd(k, s)));
-                case 3: return clamp(_mm_add_pd(c, _mm_mul_pd(k2, s)));
-                default: return clamp(_mm_sub_pd(c, _mm_mul_pd(k2, s)));
+                case 0: return reinterpret_cast<__m128d>(c);
+                case 1: return reinterpret_cast<__m128d>(clamped(c + k * s, lo, hi));
+                case 2: return reinterpret_cast<__m128d>(clamped(c - k * s, lo, hi));
+                case 3: return reinterpret_cast<__m128d>(clamped(c + k2 * s, lo, hi));
+                default: return reinterpret_cast<__m128d>(clamped(c - k2 * s, lo, hi));
             }
         }
     };
@@ -280,8 +288,7 @@ struct RecipeLines {
     LinePointers word(std::size_t base, std::size_t n, WordLineBuffer& b, WordLines need = WordLines::all) const noexcept {
         using namespace stats::detail;
         const v2d k = splat2(m.k), k1 = splat2(m.k1), k2 = splat2(m.k2), lo = splat2(floor_line);
-        // max2(lo, v) is lo > v ? lo : v, min2(hi, r) is hi < r ? hi : r: SSE2's maxpd and minpd
-        auto clamp = [lo](v2d v, v2d hi) { return min2(hi, max2(lo, v)); };
+        auto clamp = [lo](v2d v, v2d hi) { return clamped(v, lo, hi); };
         auto fill = [&]<WordLines Need>() {
             // points j and j + 1 with centres c, ceilings hi and σ sj
             auto put = [&](std::size_t j, v2d c, v2d hi, v2d sj) {

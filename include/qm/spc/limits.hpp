@@ -641,8 +641,8 @@ inline bool whole_number_median(const double* x, std::size_t n, Keep keep, std::
             if constexpr (Keep::all) return load2(x + i);
             else return make2(keep(i) ? x[i] : nan, keep(i + 1) ? x[i + 1] : nan);
         };
-        // exact for 0 <= x < 2^52; true for NaN
-        auto whole2 = [&](v2d v) { return or2(v != v, ((v + two52) - two52) == v); };
+        // exact for 0 <= x < 2^52; true for NaN (masks by ne2, eq2: see there)
+        auto whole2 = [&](v2d v) { return or2(ne2(v, v), eq2((v + two52) - two52, v)); };
         for (; i0 + 256 <= n && whole; i0 += 256) {
             // every kept value whole so far: an AND of the masks' bits (see bits_of2; as an AND of
             // the masks themselves GCC keeps it in scalar registers)
@@ -1702,18 +1702,18 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
-            const bool whole = (chart == ChartType::p || chart == ChartType::np || chart == ChartType::p_prime) &&
-                               o.require_whole_counts;  // validated whole counts and units
+            // validated whole counts and units (p, np, p′): exact plain sums below 2^53
+            const bool whole = bounded_by_denominator(chart) && o.require_whole_counts;
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
-              if (!(whole && add_whole_pairs(sy, sn, y, d, n))) {
-                auto keep = [&](std::size_t i) { return present(i); };
-                auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
-                Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
-                const double* col[2] = {y, d};
-                add_in_order(  // counts and denominators: validated >= 0 and > 0
-                    both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
-                    [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr, true);
-              }
+                if (!(whole && add_whole_pairs(sy, sn, y, d, n))) {
+                    auto keep = [&](std::size_t i) { return present(i); };
+                    auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
+                    Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
+                    const double* col[2] = {y, d};
+                    add_in_order(  // counts and denominators: validated >= 0 and > 0
+                        both, n, [&](std::size_t k, std::size_t i) { return col[k][i]; },
+                        [&](std::size_t k, std::size_t i) { return load2(col[k] + i); }, keep, keep2, nullptr, true);
+                }
             } else {
                 for (std::size_t i = 0; i < n; ++i) {
                     const bool ok = present(i);
