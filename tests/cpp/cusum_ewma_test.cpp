@@ -552,6 +552,47 @@ TEST(TimeWeighted, GroupedEqualsOneSeriesAtATimeWhateverTheThreads) {
     }
 }
 
+// The values are checked from the estimate's own pass over the baseline (and a scan of the rows
+// after a frozen one), after the groups are computed; their error must still come first, before
+// a columns error or an estimation error of any group, whatever the thread count.
+TEST(TimeWeighted, ValuesErrorsComeFirstWhereverTheValueIs) {
+    const double inf = std::numeric_limits<double>::infinity();
+    // in a baseline whose mean and moving ranges are estimated (the one-pass path)
+    const std::vector<double> in_baseline{1.0, 2.0, -inf, 2.0, 3.0, 1.0};
+    expect_invalid([&] { cusum(in_baseline); }, "values[2]: must be finite or NaN (missing), got -inf");
+    expect_invalid([&] { ewma(in_baseline); }, "values[2]: must be finite or NaN (missing), got -inf");
+    const std::vector<double> huge{1.0, 2.0, 3.0, 2.0, 3.0, 1.0, 2.0, 3.0, 2.0, 2e300};
+    expect_invalid([&] { cusum(huge); }, "values[9]: magnitude above 1e300");
+    // after a frozen baseline: rows the estimate does not read
+    const std::vector<double> after{1.0, 2.0, 3.0, 2.0, 3.0, inf};
+    expect_invalid([&] { cusum(after, {}, {.fix_after = 3}); }, "values[5]: must be finite or NaN (missing), got inf");
+    expect_invalid([&] { ewma(after, {.target = 2.0}, {.fix_after = 4}); }, "values[5]: must be finite or NaN");
+    // nothing a number: the values' message, not the estimate's
+    const std::vector<double> missing{nan, nan, nan};
+    expect_invalid([&] { cusum(missing); }, "values: all values are missing");
+    // before a sizes error further up
+    const std::vector<double> x{1.0, 2.0, 3.0, inf}, bad_n{1.0, 0.0, 1.0, 1.0};
+    expect_invalid([&] { cusum(x, {.sigma = 1.0, .sizes = bad_n}); }, "values[3]: must be finite or NaN");
+    // before the estimation error of an earlier group (σ cannot be estimated from one value),
+    // on one thread and on several
+    std::vector<double> values{5.0};
+    std::vector<std::size_t> offsets{0, 1};
+    for (std::size_t g = 1; g < 40; ++g) {
+        for (int i = 0; i < 50; ++i) values.push_back(static_cast<double>((i * 7 + static_cast<int>(g)) % 11));
+        offsets.push_back(values.size());
+    }
+    values[values.size() - 3] = inf;
+    const std::size_t bad_row = values.size() - 3;
+    const TimeWeightedInput in{.values = values, .offsets = offsets};
+    for (unsigned t : {1u, 2u, 4u}) {
+        expect_invalid([&] { cusum_grouped(in, {}, t); }, "values[" + std::to_string(bad_row) + "]: must be finite");
+        expect_invalid([&] { ewma_grouped(in, {}, t); }, "values[" + std::to_string(bad_row) + "]: must be finite");
+    }
+    // and without the infinite value, the estimation error itself
+    values[bad_row] = 1.0;
+    expect_invalid([&] { cusum_grouped({.values = values, .offsets = offsets}, {}, 2); }, "sigmas[0]: cannot be estimated");
+}
+
 TEST(TimeWeighted, GroupedErrorNamesTheLowestFailingGroupWhateverTheThreads) {
     const std::size_t G = 100, len = 600;
     std::vector<double> values;

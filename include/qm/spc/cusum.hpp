@@ -55,6 +55,9 @@
 //   subgroup sizes when sizes are given (qcc stats.xbar: Σ n_i x̄_i / Σ n_i). σ (of one observation):
 //     moving_range  mean |x_i − x_{i−1}| / 1.128 over consecutive non-missing baseline values
 //                   (qcc sd.xbar.one "MR"; a pair touching a missing value is skipped), individuals only
+//   For individual values both means come from the XmR chart's one pass over the baseline
+//   (qm/spc/detail/xmr_limits.hpp), so μ0 is the XmR centre line and σ its unscreened mean moving
+//   range / 1.128, bit for bit; the same pass checks the values.
 //     pooled_sd     √(Σ(n_i−1)s_i² / Σ(n_i−1)) / c4(Σ(n_i−1)+1) over subgroups with n_i ≥ 2 (qcc "RMSDF")
 //     mean_sd       mean of s_i / c4(n_i) over subgroups with n_i ≥ 2 (qcc "UWAVE-SD")
 //     automatic     moving_range when every size is 1 (or no sizes), pooled_sd otherwise
@@ -74,6 +77,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +89,7 @@
 #include <qm/core/error.hpp>
 #include <qm/core/groups.hpp>
 #include <qm/core/parallel.hpp>
+#include <qm/spc/detail/xmr_limits.hpp>
 #include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
 
@@ -281,26 +286,29 @@ struct InControlNames {
 
 inline bool valid_size(double n) noexcept { return n >= 1.0 && n <= 1e15; }  // false for NaN
 
-/// Estimates what is not given. y, n, sd: the baseline rows (n, sd may be null).
+/// Estimates what is not given. y, n, sd: the baseline rows (n, sd may be null). `seen` gets what
+/// the values check needs of these rows (NumberScan): for individual values the one pass that
+/// sums the values and their moving ranges (xmr_first_pass, as the XmR chart's centre and mean
+/// moving range: the same bits) gives it, otherwise a scan of its own.
 inline InControlEstimate estimate_rows(const double* y, const double* n, const double* sd, std::size_t len,
                                        double target, double sigma, SigmaMethod method, const InControlNames& nm,
-                                       std::size_t g) {
+                                       std::size_t g, NumberScan& seen) {
     InControlEstimate e{target, sigma, 0, false, false};
     bool subgroups = false;
-    // individual values with the target estimated: the count comes with the mean (one pass fewer)
-    stats::MeanCount plain_mean{0.0, 0};
-    if (n == nullptr && target != target) {
-        plain_mean = stats::mean_skip_nan({y, len});
-        e.n_baseline = plain_mean.count;
-    } else {
-        for (std::size_t i = 0; i < len; ++i) {
-            if (i % 8 == 0) stats::detail::prefetch_ahead(y + i, 256);  // long baselines: see prefetch_ahead
-            if (y[i] == y[i]) {
-                ++e.n_baseline;
-                subgroups = subgroups || (n != nullptr && n[i] != 1.0);
-            }
-        }
+    const bool by_moving_range = sigma != sigma && (method == SigmaMethod::automatic || method == SigmaMethod::moving_range);
+    // individual values with anything estimated: the mean and the moving ranges in one pass
+    if (n != nullptr) {
+        seen = scan_numbers(y, len);
+        for (std::size_t i = 0; i < len && !subgroups; ++i) subgroups = y[i] == y[i] && n[i] != 1.0;
     }
+    FirstPass first;
+    if (!subgroups && (target != target || by_moving_range)) {
+        first = xmr_first_pass(y, len, nullptr);
+        if (n == nullptr) seen = {first.n_x, first.max_x};
+    } else if (n == nullptr) {
+        seen = scan_numbers(y, len);
+    }
+    e.n_baseline = static_cast<std::size_t>(seen.count);
     auto where = [&]() -> std::string {  // built only for a message
         return nm.indexed ? "the baseline of group " + std::to_string(g) : "the baseline";
     };
@@ -308,10 +316,8 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
         if (e.n_baseline == 0)
             fail_in_control(nm, false, g, "cannot be estimated: " + where() + " (" + std::to_string(len) +
                                               " rows) has no values; give the target or a longer baseline (fix_after)");
-        if (n == nullptr) {  // (taken above)
-            e.target = plain_mean.mean;
-        } else if (!subgroups) {
-            e.target = stats::mean_skip_nan({y, len}).mean;
+        if (!subgroups) {
+            e.target = stats::detail::dd_div(first.sum_x, e.n_baseline);
         } else {  // Σ n_i x̄_i / Σ n_i, accurately summed
             stats::detail::DD num, den;
             for (std::size_t i = 0; i < len; ++i)
@@ -333,12 +339,11 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
                 fail_in_control(nm, true, g,
                                 "cannot be estimated by moving ranges from subgroup means (sizes above 1): give "
                                 "sigma, or subgroup_sd with sigma_method pooled_sd or mean_sd");
-            const auto mr = stats::mean_abs_diff_skip_nan({y, len});
-            if (mr.count == 0)
+            if (first.n_d == 0)
                 fail_in_control(nm, true, g, "cannot be estimated: " + where() + " has " + std::to_string(e.n_baseline) +
                                                  " value(s) and no two consecutive ones, so no moving range; give "
                                                  "sigma or a longer baseline (fix_after)");
-            e.sigma = mr.mean / 1.128;
+            e.sigma = stats::detail::dd_div(first.sum_d, static_cast<std::size_t>(first.n_d)) / 1.128;
         } else {
             if (sd == nullptr)
                 fail_in_control(nm, true, g,
@@ -374,9 +379,11 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
     return e;
 }
 
-/// Values and offsets, with the XmR chart's messages: finite or NaN values (magnitude up to 1e300,
-/// so sums cannot overflow), not all missing; G+1 offsets from 0 to n, every group non-empty.
-inline void validate_values_offsets(std::span<const double> values, std::span<const std::size_t> offsets) {
+/// Values and offsets, with the XmR chart's messages: G+1 offsets from 0 to n, every group
+/// non-empty. The values themselves (finite or NaN, magnitude up to 1e300 so sums cannot
+/// overflow, not all missing) are checked by check_values from what the estimate's pass over them
+/// saw (run_time_weighted), as the XmR chart checks them.
+inline void validate_offsets(std::span<const double> values, std::span<const std::size_t> offsets) {
     const std::size_t n = values.size();
     if (n == 0) fail_argument("values", "is empty");
     if (offsets.size() < 2) fail_argument("offsets", "needs at least 2 entries (one group)");
@@ -387,38 +394,15 @@ inline void validate_values_offsets(std::span<const double> values, std::span<co
     for (std::size_t g = 0; g + 1 < offsets.size(); ++g)
         if (offsets[g + 1] <= offsets[g])
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
-    // One branch-free pass counts the numbers and looks for a magnitude above 1e300 (or infinite);
-    // only then does the row-by-row loop run, to name the row.
-    using namespace stats::detail;
-    const double* y = values.data();
-    v2d numbers = splat2(0.0);
-    v2i big = {0, 0};
-    const v2d one = splat2(1.0), limit = splat2(1e300);
-    std::size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        if (i % 8 == 0) prefetch_ahead(y + i, 256);
-        const v2d v = load2(y + i);
-        numbers += keep2(is_number2(v), one);
-        big = or2(big, less2(limit, abs2(v)));
-    }
-    std::size_t present = static_cast<std::size_t>(lane(numbers, 0) + lane(numbers, 1));
-    bool bad = any2(big);
-    for (; i < n; ++i) {
-        present += y[i] == y[i];
-        bad = bad || std::fabs(y[i]) > 1e300;
-    }
-    if (bad)
-        for (std::size_t j = 0; j < n; ++j) {
-            if (y[j] != y[j] || std::fabs(y[j]) <= 1e300) continue;
-            if (std::isinf(y[j]))
-                fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
-            fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
-        }
-    if (present == 0) fail_argument("values", "all values are missing");
 }
 
-inline void validate_time_weighted(const TimeWeightedInput& in, const InControlNames& nm) {
-    validate_values_offsets(in.values, in.offsets);
+/// The values' errors, if any, read row by row (before any other error is reported).
+inline void check_all_values(std::span<const double> values) {
+    check_values(values, scan_numbers(values.data(), values.size()));
+}
+
+/// The columns beside the values: sizes, subgroup_sd, targets, sigmas.
+inline void validate_columns(const TimeWeightedInput& in, const InControlNames& nm) {
     const std::size_t n = in.values.size(), G = in.offsets.size() - 1;
     if (!in.sizes.empty()) {
         if (in.sizes.size() != n)
@@ -455,10 +439,25 @@ inline void validate_time_weighted(const TimeWeightedInput& in, const InControlN
     per_group(in.sigmas, true);
 }
 
+/// Everything but the values themselves, whose errors still come first: a sizes, subgroup_sd,
+/// targets or sigmas error is reported after the values are checked.
+inline void validate_time_weighted(const TimeWeightedInput& in, const InControlNames& nm) {
+    validate_offsets(in.values, in.offsets);
+    try {
+        validate_columns(in, nm);
+    } catch (const invalid_argument&) {
+        check_all_values(in.values);
+        throw;
+    }
+}
+
 /// Runs `kernel(begin, end, estimate)` (returning the first flagged row or npos) for every group
 /// after estimating its in-control parameters, in parallel over contiguous chunks of groups with
 /// about equal numbers of rows; every output is allocated before and each thread writes its own
-/// slices. An estimation error is rethrown for the lowest failing group, whatever the thread count.
+/// slices. The values are checked from what the estimates' passes saw (rows after a frozen
+/// baseline are scanned apart), after the parallel part: a kernel may have run on an infinite
+/// value, but its result is not returned. An estimation error is rethrown for the lowest failing
+/// group, whatever the thread count, and only after the values are checked.
 template <class Kernel>
 void run_time_weighted(const TimeWeightedInput& in, std::size_t fix_after, SigmaMethod method, unsigned threads,
                        const InControlNames& nm, TimeWeightedGroups& cols, Kernel kernel) {
@@ -471,15 +470,31 @@ void run_time_weighted(const TimeWeightedInput& in, std::size_t fix_after, Sigma
 
     // Chunks are in group order and a chunk stops at its first error: for_each_group_chunk rethrows
     // the lowest chunk's, which is the lowest failing group's.
+    NumberScan seen;
+    std::mutex seen_lock;
     for_each_group_chunk(in.offsets, threads, [&](std::size_t g0, std::size_t g1) {
+        NumberScan scan;
         for (std::size_t g = g0; g < g1; ++g) {
             const std::size_t b = in.offsets[g], e = in.offsets[g + 1];
             const std::size_t be = fix_after == 0 ? e : std::min(e, b + fix_after);
-            const InControlEstimate est =
-                estimate_rows(in.values.data() + b, in.sizes.empty() ? nullptr : in.sizes.data() + b,
-                              in.subgroup_sd.empty() ? nullptr : in.subgroup_sd.data() + b, be - b,
-                              in.targets.empty() ? nan : in.targets[g], in.sigmas.empty() ? nan : in.sigmas[g], method,
-                              nm, g);
+            NumberScan rows;
+            InControlEstimate est;
+            try {
+                est = estimate_rows(in.values.data() + b, in.sizes.empty() ? nullptr : in.sizes.data() + b,
+                                    in.subgroup_sd.empty() ? nullptr : in.subgroup_sd.data() + b, be - b,
+                                    in.targets.empty() ? nan : in.targets[g], in.sigmas.empty() ? nan : in.sigmas[g],
+                                    method, nm, g, rows);
+            } catch (const invalid_argument&) {
+                check_all_values(in.values);
+                throw;
+            }
+            if (be < e) {
+                const NumberScan rest = scan_numbers(in.values.data() + be, e - be);
+                rows.count += rest.count;
+                rows.largest = std::max(rows.largest, rest.largest);
+            }
+            scan.count += rows.count;
+            scan.largest = std::max(scan.largest, rows.largest);
             cols.target[g] = est.target;
             cols.sigma[g] = est.sigma;
             cols.n_baseline[g] = est.n_baseline;
@@ -488,7 +503,11 @@ void run_time_weighted(const TimeWeightedInput& in, std::size_t fix_after, Sigma
             cols.sigma_estimated[g] = est.sigma_estimated;
             cols.first_signal[g] = kernel(b, e, est);
         }
+        const std::lock_guard<std::mutex> hold(seen_lock);
+        seen.count += scan.count;
+        seen.largest = std::max(seen.largest, scan.largest);
     });
+    check_values(in.values, seen);
 }
 
 /// Standard error of a row for the data-unit columns: σ/√n_i, or the last one for a row without a
@@ -519,9 +538,11 @@ inline InControlEstimate estimate_in_control(std::span<const double> baseline, c
     detail::validate_time_weighted({.values = baseline, .offsets = offsets, .sizes = spec.sizes,
                                     .subgroup_sd = spec.subgroup_sd, .targets = target, .sigmas = sigma},
                                    nm);
+    detail::check_all_values(baseline);
+    detail::NumberScan seen;
     return detail::estimate_rows(baseline.data(), spec.sizes.empty() ? nullptr : spec.sizes.data(),
                                  spec.subgroup_sd.empty() ? nullptr : spec.subgroup_sd.data(), baseline.size(),
-                                 spec.target, spec.sigma, method, nm, 0);
+                                 spec.target, spec.sigma, method, nm, 0, seen);
 }
 
 inline CusumParameters cusum_parameters(const InControlEstimate& in_control, const CusumOptions& o) {
@@ -596,22 +617,21 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
                           const double* x = y;
                           std::size_t first = npos;
                           if (ns == nullptr) {
-                              // Individual values: the recurrence first, then the data-unit columns (σ_i = σ)
-                              // in a loop of their own, which vectorises.
+                              // Individual values (σ_i = σ): the data-unit columns in the same loop, where their
+                              // stores overlap the sums' chain of dependent additions (a loop of their own after
+                              // it, vectorised, was 10-15% slower one series).
+                              const double se = p.sigma, hse = h * se;
                               for (std::size_t i = b; i < e; ++i) {
                                   const CusumPoint pt = cusum_update(s, p, x[i], 1.0);
                                   u_std[i] = pt.upper;
                                   l_std[i] = pt.lower;
+                                  u[i] = pt.upper * se;
+                                  l[i] = pt.lower * se;
+                                  d[i] = hse;
                                   u_run[i] = pt.upper_run;
                                   l_run[i] = pt.lower_run;
                                   f[i] = pt.flags;
                                   if (pt.flags != 0 && first == npos) first = i;
-                              }
-                              const double se = p.sigma;
-                              for (std::size_t i = b; i < e; ++i) {
-                                  u[i] = u_std[i] * se;
-                                  l[i] = l_std[i] * se;
-                                  d[i] = h * se;
                               }
                               return first;
                           }

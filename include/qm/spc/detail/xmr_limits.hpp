@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
+#include <string>
 #include <type_traits>
 
+#include <qm/core/error.hpp>
 #include <qm/spc/options.hpp>
 #include <qm/stats/detail/lanes.hpp>
 #include <qm/stats/sum.hpp>
@@ -19,6 +22,58 @@ struct PhaseLimits {
     std::size_t n_used, n_mr, n_screened;
     double largest = 0;  ///< the largest magnitude of a value in the baseline (inf included)
 };
+
+// ------------------------------------------------------------------------------------------
+// The values' own check, folded into the first pass over them: a pass counts the numbers and
+// keeps the largest magnitude (NumberScan; xmr_first_pass gives both for its rows), and only
+// when a magnitude is above max_magnitude, or nothing is a number, does check_values read the
+// values again to name the row. The XmR chart and the CUSUM/EWMA charts check their values so.
+// ------------------------------------------------------------------------------------------
+
+inline constexpr double max_magnitude = 1e300;
+
+/// How many values are numbers (not NaN), and the largest magnitude among them (inf included).
+struct NumberScan {
+    double count = 0, largest = 0;
+};
+
+inline NumberScan scan_numbers(const double* y, std::size_t n) noexcept {
+    using namespace stats::detail;
+    NumberScan r;
+    v2d c0 = splat2(0), c1 = splat2(0), m0 = splat2(0), m1 = splat2(0);
+    const v2d one = splat2(1.0);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v2d x0 = load2(y + i), x1 = load2(y + i + 2);
+        const v2i k0 = is_number2(x0), k1 = is_number2(x1);
+        c0 += keep2(k0, one);
+        c1 += keep2(k1, one);
+        m0 = max2(m0, keep2(k0, abs2(x0)));
+        m1 = max2(m1, keep2(k1, abs2(x1)));
+    }
+    for (int k = 0; k < 2; ++k) {
+        r.count += lane(c0, k) + lane(c1, k);
+        r.largest = std::max({r.largest, lane(m0, k), lane(m1, k)});
+    }
+    for (; i < n; ++i)
+        if (y[i] == y[i]) {
+            r.count += 1;
+            r.largest = std::max(r.largest, std::fabs(y[i]));
+        }
+    return r;
+}
+
+/// The values' own errors (the first infinite or too large value, or none a number), if any.
+inline void check_values(std::span<const double> y, const NumberScan& s) {
+    if (s.largest > max_magnitude)
+        for (std::size_t j = 0; j < y.size(); ++j) {
+            if (std::isinf(y[j]))
+                fail_argument("values", j, std::string("must be finite or NaN (missing), got ") + (y[j] > 0 ? "inf" : "-inf"));
+            if (std::fabs(y[j]) > max_magnitude)
+                fail_argument("values", j, "magnitude above 1e300 is not supported (sums would overflow)");
+        }
+    if (s.count == 0) fail_argument("values", "all values are missing");
+}
 
 // ------------------------------------------------------------------------------------------
 // Limits in one pass over the baseline. The values and the moving ranges are summed in
