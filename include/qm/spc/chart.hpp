@@ -447,7 +447,8 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 // Each phase's rows are validated with the phase (while they are in cache), so the error
                 // reported is the first bad row's: for_each_group_chunk rethrows the lowest chunk's.
                 const ChartPhaseInput pin = phase_input(b, m);
-                (void)lim_::validate_input(opt.chart, pin, lim, b, true);
+                // (a ratio phase of every row: its rows check also takes its sums, for phase_limits)
+                (void)lim_::validate_input(opt.chart, pin, lim, b, true, masked || opt.dispersion ? nullptr : &scratch.sums);
                 const bool vary = r.phase_lines_vary[p] != 0;
                 auto at_b = [&](Column<double>& v) { return v.empty() ? nullptr : v.data() + b; };
                 const lim_::RecipeSink sink{r.lines, p, vary, m - 1, at_b(r.point_sigma), at_b(r.point_centre),

@@ -299,27 +299,66 @@ inline double ratio(const Sum& num_sum, const Sum& den_sum) noexcept {
 
 // ---- sums of whole numbers ----------------------------------------------------------------------
 
+/// Sets sy and sd to the exact totals ty and td of c rows (what Sum gives when every partial sum is
+/// exact: one lane holding the total, the others 0).
+inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t c) noexcept {
+    sy = Sum{};
+    sd = Sum{};
+    sy.lane[0].hi = ty;
+    sd.lane[0].hi = td;
+    sy.n = sd.n = c;
+}
+
+/// A ratio phase's Σy, Σd and count over the rows where both are numbers, taken by the rows check
+/// (rows_pass_kernel) in its pass over them when every such y and d is whole and both totals are
+/// below 2^53 (ready; exact, as add_whole_pairs), for phase_limits to use instead of a pass of its own.
+struct WholeSums {
+    double y = 0, d = 0;
+    std::size_t n = 0;
+    bool ready = false;
+};
+
 /// Σy and Σd over the rows where both are numbers, when every such y and d is a whole number >= 0
-/// (validated counts and units of a p or np chart) and both sums stay below 2^53: each partial sum
-/// is then exact in any order, so plain additions, two lanes at a time, give the exact totals —
-/// what add_in_order's double-double lanes give (their low words stay 0; Sum::total() of one lane
-/// holding the total is the same exact total). False (sy, sd untouched) when a sum reaches 2^53.
+/// and both sums stay below 2^53: each partial sum is then exact in any order, so plain additions,
+/// two lanes at a time, give the exact totals — what add_in_order's double-double lanes give (their
+/// low words stay 0; Sum::total() of one lane holding the total is the same exact total). False
+/// (sy, sd untouched) when a sum reaches 2^53, or, with Check, when some y or d is not whole.
+/// Without Check the caller knows they are whole (validated counts and units of a p, np or p′
+/// chart); with it (y, d >= 0 still known) each is tested as (v + 2^52) − 2^52 == v, exact below
+/// 2^52 (a whole number of 2^52 or more may fail the test, and is only added the other way), and
+/// the pass stops at the first block of 1,024 rows that has one (counts per bed-day of a u chart
+/// are commonly whole; rates over fractional exposures go back to the double-double sums at once).
+template <bool Check>
 inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, std::size_t n) noexcept {
     double ty = 0, td = 0;
     std::size_t c = 0, i = 0;
+    constexpr double two52 = 0x1p52;
+    auto whole = [](double v) noexcept { return !Check || (v + two52) - two52 == v; };
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     v2d ay = splat2(0.0), ad = ay, by = ay, bd = ay;
     v2i c2 = {0, 0};
-    for (; i + 4 <= n; i += 4) {
-        const v2d y0 = load2(y + i), d0 = load2(d + i), y1 = load2(y + i + 2), d1 = load2(d + i + 2);
-        const v2i k0 = eq2(y0, y0) & eq2(d0, d0), k1 = eq2(y1, y1) & eq2(d1, d1);
-        ay += keep2(k0, y0);
-        ad += keep2(k0, d0);
-        by += keep2(k1, y1);
-        bd += keep2(k1, d1);
-        c2 -= k0;
-        c2 -= k1;
+    [[maybe_unused]] const v2d t52 = splat2(two52);
+    // rows i, i + 1 as a keep mask, and (with Check) whether a kept one is not whole
+    auto fraction = [&](v2i k, v2d yv, v2d dv) noexcept {
+        return k & (ne2((yv + t52) - t52, yv) | ne2((dv + t52) - t52, dv));
+    };
+    for (std::size_t stop = 0; i + 4 <= n; i = stop) {
+        stop = i + std::min<std::size_t>(1024, (n - i) / 4 * 4);
+        v2i frac = {0, 0};
+        for (; i < stop; i += 4) {
+            const v2d y0 = load2(y + i), d0 = load2(d + i), y1 = load2(y + i + 2), d1 = load2(d + i + 2);
+            const v2i k0 = eq2(y0, y0) & eq2(d0, d0), k1 = eq2(y1, y1) & eq2(d1, d1);
+            ay += keep2(k0, y0);
+            ad += keep2(k0, d0);
+            by += keep2(k1, y1);
+            bd += keep2(k1, d1);
+            c2 -= k0;
+            c2 -= k1;
+            if constexpr (Check) frac |= fraction(k0, y0, d0) | fraction(k1, y1, d1);
+        }
+        if constexpr (Check)
+            if (any2(frac)) return false;
     }
     ty = (lane(ay, 0) + lane(ay, 1)) + (lane(by, 0) + lane(by, 1));
     td = (lane(ad, 0) + lane(ad, 1)) + (lane(bd, 0) + lane(bd, 1));
@@ -327,16 +366,13 @@ inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, 
 #endif
     for (; i < n; ++i)
         if (y[i] == y[i] && d[i] == d[i]) {
+            if (!whole(y[i]) || !whole(d[i])) return false;
             ty += y[i];
             td += d[i];
             ++c;
         }
     if (!(ty < 0x1p53 && td < 0x1p53)) return false;  // (a partial sum at 2^53 or more leaves the total there)
-    sy = Sum{};
-    sd = Sum{};
-    sy.lane[0].hi = ty;
-    sd.lane[0].hi = td;
-    sy.n = sd.n = c;
+    set_exact_totals(sy, sd, ty, td, c);
     return true;
 }
 
@@ -923,8 +959,15 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
 /// that is an error, or a denominator that is not positive and finite (<= 1e300), not whole, or below
 /// its numerator. "Whole" for y >= 0 is y >= 2^52 or (y + 2^52) − 2^52 == y (exact: the sum rounds y
 /// to an integer), as floor(y) == y.
-template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError>
-inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) noexcept {
+///
+/// Sums (ratio charts, sums not null): the same pass also takes the phase's WholeSums (Σy, Σd and
+/// the count over the rows where both are numbers), two lanes at a time, the whole-number test of
+/// each kept y and d as above (not needed where the checks already require both whole: p, np, p′
+/// with whole counts); sums->ready when every row passes, every kept y and d is whole and both
+/// totals are below 2^53. One read of the counts and denominators fewer for a long phase.
+template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums = false>
+inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr) noexcept {
+    if constexpr (Sums) sums->ready = false;
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
@@ -970,12 +1013,31 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
         }
         bad |= bits_of2(b);  // (see bits_of2)
     };
+    // Sums: the rows j, j + 1 into the lanes a (Σy) and b (Σd)
+    [[maybe_unused]] v2d sy0 = zero, sd0 = zero, sy1 = zero, sd1 = zero;
+    [[maybe_unused]] v2i kept = {0, 0}, fraction = {0, 0};
+    [[maybe_unused]] auto add = [&](std::size_t j, v2d& a, v2d& b) {
+        const v2d v = load2(y + j), w = load2(d + j);
+        const v2i k = eq2(v, v) & eq2(w, w);
+        a += keep2(k, v);
+        b += keep2(k, w);
+        kept -= k;
+        if constexpr (!(Bounded && Whole)) {
+            v2i f = ne2((w + two52) - two52, w);
+            if constexpr (!Whole) f |= ne2((v + two52) - two52, v);
+            fraction |= k & f;
+        }
+    };
     std::size_t i = 0;
     if constexpr (Ratio)  // four rows a branch while they are the common case
         for (; i + 4 <= n; i += 4) {
             if (far) {
                 prefetch_ahead(y + i, 256);
                 prefetch_ahead(d + i, 256);
+            }
+            if constexpr (Sums) {
+                add(i, sy0, sd0);
+                add(i + 2, sy1, sd1);
             }
             const unsigned first = common(i), second = common(i + 2);
             if ((first & second) == 3) continue;
@@ -987,13 +1049,27 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             prefetch_ahead(y + i, 256);
             if constexpr (Ratio) prefetch_ahead(d + i, 256);
         }
+        if constexpr (Sums) add(i, sy0, sd0);
         if constexpr (Ratio)
             if (common(i) == 3) continue;
         check(i);
     }
     if (bad != 0) return false;
+    [[maybe_unused]] double ty = 0, td = 0;
+    [[maybe_unused]] std::size_t c = 0;
+    [[maybe_unused]] bool whole_rows = true;
+    if constexpr (Sums) {
+        const v2d a = sy0 + sy1, b = sd0 + sd1;
+        ty = lane(a, 0) + lane(a, 1);
+        td = lane(b, 0) + lane(b, 1);
+        c = static_cast<std::size_t>(kept[0] + kept[1]);
+        whole_rows = !any2(fraction);
+    }
 #else
     std::size_t i = 0;
+    [[maybe_unused]] double ty = 0, td = 0;
+    [[maybe_unused]] std::size_t c = 0;
+    [[maybe_unused]] bool whole_rows = true;
 #endif
     for (; i < n; ++i) {  // the rest one at a time (the last row; every row without vector extensions)
         const double v = y[i];
@@ -1008,25 +1084,39 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n) no
             }
             if (!(w > 0) || w > max_magnitude || (Bounded && Whole && !is_whole(w)) || (Bounded && v == v && v > w))
                 return false;
+            if constexpr (Sums)
+                if (v == v) {
+                    whole_rows = whole_rows && (v + 0x1p52) - 0x1p52 == v && (w + 0x1p52) - 0x1p52 == w;
+                    ty += v;
+                    td += w;
+                    ++c;
+                }
         }
+    }
+    if constexpr (Sums) {
+        // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
+        if (whole_rows && ty < 0x1p53 && td < 0x1p53) *sums = {ty, td, c, true};
     }
     return true;
 }
 
-inline bool rows_pass(ChartType chart, const double* y, const double* d, std::size_t n, const LimitOptions& o) noexcept {
+/// sums: see rows_pass_kernel (ratio charts only; null for none).
+inline bool rows_pass(ChartType chart, const double* y, const double* d, std::size_t n, const LimitOptions& o,
+                      WholeSums* sums = nullptr) noexcept {
     const Kind kind = kind_of(chart);
     const bool w = o.require_whole_counts;
     if (kind == Kind::ratio) {
         const bool bounded = bounded_by_denominator(chart), de = o.missing_denominator_is_error;
+        // the eight ratio checks, with or without the sums
+        auto ratio = [&]<bool Whole, bool Bounded, bool DenError>() {
+            return sums ? rows_pass_kernel<true, Whole, false, true, Bounded, DenError, true>(y, d, n, sums)
+                        : rows_pass_kernel<true, Whole, false, true, Bounded, DenError>(y, d, n);
+        };
         if (bounded)
-            return w ? (de ? rows_pass_kernel<true, true, false, true, true, true>(y, d, n)
-                           : rows_pass_kernel<true, true, false, true, true, false>(y, d, n))
-                     : (de ? rows_pass_kernel<true, false, false, true, true, true>(y, d, n)
-                           : rows_pass_kernel<true, false, false, true, true, false>(y, d, n));
-        return w ? (de ? rows_pass_kernel<true, true, false, true, false, true>(y, d, n)
-                       : rows_pass_kernel<true, true, false, true, false, false>(y, d, n))
-                 : (de ? rows_pass_kernel<true, false, false, true, false, true>(y, d, n)
-                       : rows_pass_kernel<true, false, false, true, false, false>(y, d, n));
+            return w ? (de ? ratio.template operator()<true, true, true>() : ratio.template operator()<true, true, false>())
+                     : (de ? ratio.template operator()<false, true, true>() : ratio.template operator()<false, true, false>());
+        return w ? (de ? ratio.template operator()<true, false, true>() : ratio.template operator()<true, false, false>())
+                 : (de ? ratio.template operator()<false, false, true>() : ratio.template operator()<false, false, false>());
     }
     if (kind == Kind::counts)
         return w ? rows_pass_kernel<true, true, false, false, false, false>(y, d, n)
@@ -1037,8 +1127,9 @@ inline bool rows_pass(ChartType chart, const double* y, const double* d, std::si
 
 /// Checks a phase's input; returns its number of rows. sd_optional: the subgroups may come without
 /// standard deviations (chart_grouped leaves them out when the chart's σ does not use them).
+/// sums (ratio charts; may be null): the rows check's WholeSums of every row (see rows_pass_kernel).
 inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
-                                  std::size_t offset, bool sd_optional = false) {
+                                  std::size_t offset, bool sd_optional = false, WholeSums* sums = nullptr) {
     o.validate();
     const std::string_view name_view = to_string(chart);
     auto name = [name_view] { return std::string(name_view); };  // for messages only
@@ -1089,7 +1180,8 @@ inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, co
             fail_argument("denominators", "not used by chart " + name());
         }
         const bool counts = kind == Kind::counts || kind == Kind::ratio;
-        const bool pass = rows_pass(chart, in.values.data(), kind == Kind::ratio ? in.denominators.data() : nullptr, n, o);
+        const bool pass = kind == Kind::ratio ? rows_pass(chart, in.values.data(), in.denominators.data(), n, o, sums)
+                                              : rows_pass(chart, in.values.data(), nullptr, n, o);
         for (std::size_t i = 0; i < (pass ? 0 : n); ++i) {
             const std::size_t r = offset + i;
             const double y = in.values[i];
@@ -1497,6 +1589,9 @@ struct Scratch {
     Buffer a, b;
     PowMemo pow;
     WholeSlots sigma;  // a ratio chart's σ_i of whole denominators, for one phase (spread) at a time
+    /// Σy, Σd of the next phase's rows, from its rows check (validate_input with &sums), for
+    /// phase_limits with AllRows; phase_limits clears `ready` whatever it uses.
+    WholeSums sums;
 };
 
 /// Where a phase's lines go. ColumnSink: rows [offset, offset + n) of columns with one row per
@@ -1568,6 +1663,8 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     const double lo_count = o.clip ? 0.0 : -inf;
     const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
+    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
+    scratch.sums.ready = false;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
     auto short_of = [&](std::size_t need, std::size_t got, std::string_view what) {
@@ -1702,10 +1799,13 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
-            // validated whole counts and units (p, np, p′): exact plain sums below 2^53
+            // whole counts and units: exact plain sums below 2^53, taken by the rows check, or here
+            // (validated whole for p, np, p′ with whole counts required; otherwise tested in the pass)
             const bool whole = bounded_by_denominator(chart) && o.require_whole_counts;
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
-                if (!(whole && add_whole_pairs(sy, sn, y, d, n))) {
+                if (taken.ready) {
+                    set_exact_totals(sy, sn, taken.y, taken.d, taken.n);
+                } else if (!(whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n))) {
                     auto keep = [&](std::size_t i) { return present(i); };
                     auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
                     Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
