@@ -905,13 +905,21 @@ TEST(TChart, RememberedPowersAreStdPowBitForBit) {
 
 // A long phase remembers σ_i = sqrt(p̄(1 − p̄)/n_i) per whole denominator (WholeSlots) instead of
 // taking it again per row. Each phase has its own p̄, so its own σ_i: two phases of 6,000 rows with
-// the same denominators, repeating (100-399), at the edge of the remembered range (4,095 and
-// 4,096) or above it (5,000), and a row without its count; every σ_i the definition's bits.
+// the same denominators, repeating (100-399), list sizes of 20,000-40,000 (the slots in use widen
+// upwards, and in the second phase, whose first two rows are 50,000, downwards, past slots that
+// hold the first phase's σ_i), at the edge of the
+// remembered range (65,535 and 65,536) or above it (70,000), and a row without its count; every σ_i
+// the definition's bits.
 TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
     std::mt19937_64 rng(7);
     std::vector<double> y(12000), n(12000);
     for (std::size_t i = 0; i < y.size(); ++i) {
-        n[i] = i % 97 == 0 ? 5000.0 : i % 89 == 0 ? 4095.0 : i % 83 == 0 ? 4096.0 : static_cast<double>(100 + rng() % 300);
+        n[i] = i % 97 == 0   ? 70000.0
+               : i % 89 == 0 ? 65535.0
+               : i % 83 == 0 ? 65536.0
+               : i % 5 == 0  ? static_cast<double>(20000 + rng() % 20000)
+                             : static_cast<double>(100 + rng() % 300);
+        if (i == 6000 || i == 6001) n[i] = 50000.0;
         const double rate = i < 6000 ? 0.1 : 0.3;
         y[i] = std::floor(n[i] * rate) + static_cast<double>(rng() % 5);
     }
@@ -1067,6 +1075,26 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
     const std::vector<double> big_d{0x1p52, 0x1p52, 0x1p52, 3}, small_y{1, 1, 1, 1};
     EXPECT_TRUE(L::rows_pass(ChartType::u, small_y.data(), big_d.data(), 4, LimitOptions{}, &ws));
     EXPECT_FALSE(ws.ready);
+}
+
+// phase_limits takes p̄ (ū) of exact totals as the plain quotient Σy / Σd: the claim is that
+// ratio()'s correction then never moves it. Checked here on a million pairs of whole numbers of
+// every size below 2^53, small and near-equal ones among them.
+TEST(PChart, RatioOfExactTotalsIsThePlainQuotient) {
+    namespace L = qm::spc::detail::limits;
+    std::mt19937_64 rng(17);
+    for (int iter = 0; iter < 1'000'000; ++iter) {
+        const int bits = 1 + iter % 53;
+        const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+        const double d = static_cast<double>(1 + (rng() & mask) % ((std::uint64_t{1} << 53) - 1));
+        double y = static_cast<double>(rng() & mask);
+        if (iter % 3 == 0) y = std::floor(d * std::ldexp(static_cast<double>(rng() >> 11), -53));  // y <= d
+        if (iter % 7 == 0) y = d - 1;
+        L::Sum sy, sd;
+        L::set_exact_totals(sy, sd, y, d, 1);
+        const double want = y / d, got = L::ratio(sy, sd);
+        ASSERT_EQ(std::memcmp(&want, &got, sizeof want), 0) << y << " / " << d;
+    }
 }
 
 TEST(TChart, StatisticWrittenOverItsOwnValues) {

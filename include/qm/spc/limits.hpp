@@ -1446,26 +1446,44 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
 
 namespace detail::limits {
 
-/// Values of a function of whole numbers k in [0, slots), remembered: a slot holds f(k) from its
-/// first use, NaN before (slots are marked NaN as they come into use, 256 at a time, so that a short
-/// phase does not pay for all of them). f must not give NaN for these k (a NaN value would only be
-/// taken again each time: the same bits, slower).
+/// Values of a function of whole numbers k in [0, Slots), remembered: a slot holds f(k) from its
+/// first use, NaN before. The slots in use are a window [lo, hi), marked NaN a page of 256 at a time
+/// as the window widens to take a new k, so that a phase pays only for the range its k fall in (a
+/// short phase, or denominators of 19,000-36,000). f must not give NaN for these k (a NaN value would
+/// only be taken again each time: the same bits, slower). The slots are allocated by the first
+/// clear() (std::bad_alloc if they cannot be).
+template <std::size_t Slots>
 struct WholeSlots {
-    static constexpr std::size_t slots = 4096;
-    std::size_t ready = 0;  // value[0, ready) hold f(k) or NaN
-    double value[slots];
-    void clear() noexcept { ready = 0; }
+    static constexpr std::size_t slots = Slots, page = 256;
+    std::size_t lo = 0, hi = 0;  // value[lo, hi) hold f(k) or NaN
+    std::unique_ptr<double[]> value;
+    /// Forgets every value.
+    void clear() {
+        if (!value) value.reset(new double[Slots]);
+        lo = hi = 0;
+    }
     /// Whether x is a whole number of a slot (then k = x).
     static bool slot_of(double x, std::size_t& k) noexcept {
         if (!(x >= 0.0 && x < static_cast<double>(slots))) return false;
         k = static_cast<std::size_t>(x);
         return static_cast<double>(k) == x;
     }
+    /// Slot k (k < slots; after clear()).
     double& at(std::size_t k) noexcept {
-        if (k >= ready) {
-            const std::size_t to = std::min(slots, (k / 256 + 1) * 256);
-            std::fill(value + ready, value + to, nan);
-            ready = to;
+        if (k < lo || k >= hi) {
+            const std::size_t from = k / page * page, to = std::min(slots, from + page);
+            double* v = value.get();
+            if (lo == hi) {
+                std::fill(v + from, v + to, nan);
+                lo = from;
+                hi = to;
+            } else if (k < lo) {
+                std::fill(v + from, v + lo, nan);
+                lo = from;
+            } else {
+                std::fill(v + hi, v + to, nan);
+                hi = to;
+            }
         }
         return value[k];
     }
@@ -1484,17 +1502,22 @@ struct WholeSlots {
         return true;
     }
 #if QM_SSE2_MASKS
-    /// `ready` in both lanes, for both() (kept in a register by loops: it changes only when a value
-    /// is taken or put).
-    __m128d top() const noexcept { return _mm_set1_pd(static_cast<double>(ready)); }
-    /// Whether both lanes of x are whole numbers of slots whose values are taken (top: top()); then
-    /// a, b. No branch per lane: the checks as SSE2 compares, one movemask.
-    bool both(__m128d x, __m128d top, double& a, double& b) const noexcept {
+    /// The window in both lanes of each, for both() (kept in registers by loops: it changes only
+    /// when a value is taken or put).
+    struct Window {
+        __m128d lo, hi;
+    };
+    Window window() const noexcept {
+        return {_mm_set1_pd(static_cast<double>(lo)), _mm_set1_pd(static_cast<double>(hi))};
+    }
+    /// Whether both lanes of x are whole numbers of slots in the window w (window()) whose values
+    /// are taken; then a, b. No branch per lane: the checks as SSE2 compares, one movemask.
+    bool both(__m128d x, const Window& w, double& a, double& b) const noexcept {
         const __m128i k = _mm_cvttpd_epi32(x);  // out of int range: INT_MIN, never equal to x below
-        const __m128d in = _mm_and_pd(_mm_cmpge_pd(x, _mm_setzero_pd()), _mm_cmplt_pd(x, top));
+        const __m128d in = _mm_and_pd(_mm_cmpge_pd(x, w.lo), _mm_cmplt_pd(x, w.hi));
         if (_mm_movemask_pd(_mm_and_pd(in, _mm_cmpeq_pd(_mm_cvtepi32_pd(k), x))) != 3) return false;
-        a = value[_mm_cvtsi128_si32(k)];
-        b = value[_mm_cvtsi128_si32(_mm_srli_si128(k, 4))];
+        a = value[static_cast<std::size_t>(_mm_cvtsi128_si32(k))];
+        b = value[static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(k, 4)))];
         return a == a && b == b;
     }
 #endif
@@ -1511,8 +1534,8 @@ struct PowMemo {
     std::uint64_t key[256];
     double value[256];
     std::uint8_t filled[256] = {};
-    WholeSlots whole;  // x^exponent of x >= 0 is never NaN
-    void reset(double e) noexcept {
+    WholeSlots<4096> whole;  // x^exponent of x >= 0 is never NaN
+    void reset(double e) {
         if (exponent == e) return;
         exponent = e;
         lookups = hits = 0;
@@ -1521,7 +1544,7 @@ struct PowMemo {
     }
     double operator()(double x) noexcept {
         std::size_t k;
-        if (WholeSlots::slot_of(x, k)) return whole.get(k, x, [this](double v) { return std::pow(v, exponent); });
+        if (whole.slot_of(x, k)) return whole.get(k, x, [this](double v) { return std::pow(v, exponent); });
         if (lookups >= 256 && 4 * hits < lookups) return std::pow(x, exponent);
         ++lookups;
         std::uint64_t bits;
@@ -1541,13 +1564,13 @@ struct PowMemo {
     void transform(const double* x, double* out, std::size_t n) noexcept {
         std::size_t i = 0;
 #if QM_SSE2_MASKS
-        __m128d top = whole.top();
+        auto window = whole.window();
         for (; i + 2 <= n; i += 2) {
             double a, b;
-            if (!whole.both(_mm_loadu_pd(x + i), top, a, b)) {
+            if (!whole.both(_mm_loadu_pd(x + i), window, a, b)) {
                 a = (*this)(x[i]);
                 b = (*this)(x[i + 1]);
-                top = whole.top();
+                window = whole.window();
             }
             out[i] = a;
             out[i + 1] = b;
@@ -1559,17 +1582,24 @@ struct PowMemo {
 
 /// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere: two rows at a time
 /// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with 1).
-/// With out2 and g, out2[i] = g(y_i, n_i) in the same pass.
-template <class F, class G = std::nullptr_t>
+/// With out2 and g, out2[i] = g(y_i, n_i) in the same pass; with out3 (not null) and h too,
+/// out3[i] = h(f(y_i, n_i), g(y_i, n_i)) (Laney's z_i from the statistic and σ_i).
+template <class F, class G = std::nullptr_t, class H = std::nullptr_t>
 inline void ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f, double* out2 = nullptr,
-                       G g = nullptr) noexcept {
+                       G g = nullptr, double* out3 = nullptr, H h = nullptr) noexcept {
     using namespace stats::detail;
     const v2d missing = splat2(nan);
-    constexpr bool two = !std::is_null_pointer_v<G>;
+    constexpr bool two = !std::is_null_pointer_v<G>, three = !std::is_null_pointer_v<H>;
     auto rows2 = [&](v2d yv, v2d dv, auto put) {
         const v2i ok = and2(is_number2(yv), is_number2(dv));
-        put(out, select2(ok, f(yv, dv), missing));
-        if constexpr (two) put(out2, select2(ok, g(yv, dv), missing));
+        const v2d a = f(yv, dv);
+        put(out, select2(ok, a, missing));
+        if constexpr (two) {
+            const v2d b = g(yv, dv);
+            put(out2, select2(ok, b, missing));
+            if constexpr (three)
+                if (out3 != nullptr) put(out3, select2(ok, h(a, b), missing));
+        }
     };
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
@@ -1588,7 +1618,9 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
 struct Scratch {
     Buffer a, b;
     PowMemo pow;
-    WholeSlots sigma;  // a ratio chart's σ_i of whole denominators, for one phase (spread) at a time
+    /// a ratio chart's σ_i of whole denominators (list sizes, bed-days), for one long phase
+    /// (spread) at a time: 512 KiB, allocated by the first such phase
+    WholeSlots<65536> sigma;
     /// Σy, Σd of the next phase's rows, from its rows check (validate_input with &sums), for
     /// phase_limits with AllRows; phase_limits clears `ready` whatever it uses.
     WholeSums sums;
@@ -1802,10 +1834,14 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             // whole counts and units: exact plain sums below 2^53, taken by the rows check, or here
             // (validated whole for p, np, p′ with whole counts required; otherwise tested in the pass)
             const bool whole = bounded_by_denominator(chart) && o.require_whole_counts;
+            bool exact = false;  // sy, sn hold the exact totals (one lane each)
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
                 if (taken.ready) {
                     set_exact_totals(sy, sn, taken.y, taken.d, taken.n);
-                } else if (!(whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n))) {
+                    exact = true;
+                } else if (whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n)) {
+                    exact = true;
+                } else {
                     auto keep = [&](std::size_t i) { return present(i); };
                     auto keep2 = [&](std::size_t i) { return and2(is_number2(load2(y + i)), is_number2(load2(d + i))); };
                     Sum* const both[2] = {&sy, &sn};  // numerator and denominator in one pass
@@ -1825,7 +1861,12 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 }
             }
             info.n_used = sy.n;
-            const double bar = sy.n ? ratio(sy, sn) : nan;
+            // Of exact totals (whole, below 2^53), ratio() gives the IEEE quotient itself: its
+            // correction q + r/d, r the exact remainder, rounds back to q, as |r/d| is at most half
+            // an ulp of q and cannot round up to that half without a tie (a quotient of whole
+            // numbers with d < 2^53 is never that close to a midpoint without being on it; on it, q
+            // is the even neighbour either way).
+            const double bar = !sy.n ? nan : exact ? sy.lane[0].hi / sn.lane[0].hi : ratio(sy, sn);
             info.mean = bar;
             if (chart != ChartType::np) info.centre = bar;
             // the binomial or Poisson variance of one unit: σ_i² = spread/n_i (p, p′: p̄(1 − p̄); u, u′: ū)
@@ -1836,9 +1877,15 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             double* sigmas = nullptr;
             if constexpr (requires { L.sigma; })
                 if (L.vary && chart != ChartType::np) sigmas = L.sigma;
+            // Laney: z_i = (y_i/n_i − p̄)/σ_i, in the same pass (a varying phase keeps those σ_i,
+            // × σ_z below)
+            [[maybe_unused]] double* zs = nullptr;
+            const v2d bar2 = splat2(bar);
+            auto z_of = [bar2](v2d st, v2d sd) { return (st - bar2) / sd; };
             if constexpr (Used::all) {
                 const v2d v = splat2(spread);
                 if (laney && sigmas == nullptr) sigmas = scratch.b.get(n);
+                if (laney) zs = scratch.a.get(n);
                 if (chart == ChartType::np)
                     ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
                 else if (sigmas == nullptr)
@@ -1846,18 +1893,18 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 else if (n < 4096)
                     ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
-                        [v](v2d, v2d dv) { return sqrt2(v / dv); });
+                        [v](v2d, v2d dv) { return sqrt2(v / dv); }, zs, z_of);
                 else {
                     // a long phase: σ_i of whole denominators (list sizes, bed-days) taken once each and
                     // looked up after: a division and a square root fewer per point, the same bits.
                     // Left after 1,024 pairs of rows if more than a quarter had a denominator without
-                    // a slot (above 4,095 or not whole).
-                    WholeSlots& memo = scratch.sigma;
+                    // a slot (above 65,535 or not whole).
+                    auto& memo = scratch.sigma;
                     memo.clear();
                     [[maybe_unused]] std::size_t pairs = 0, outside = 0;
                     bool remember = QM_SSE2_MASKS;
 #if QM_SSE2_MASKS
-                    __m128d top = memo.top();  // (ready changes only by put)
+                    auto window = memo.window();  // (changes only by put)
 #endif
                     ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
@@ -1866,17 +1913,18 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
 #if QM_SSE2_MASKS
                             double a, b;
                             ++pairs;
-                            if (memo.both(reinterpret_cast<__m128d>(dv), top, a, b)) return make2(a, b);
+                            if (memo.both(reinterpret_cast<__m128d>(dv), window, a, b)) return make2(a, b);
 #endif
                             const v2d r = sqrt2(v / dv);
                             const bool in0 = memo.put(lane(dv, 0), lane(r, 0)), in1 = memo.put(lane(dv, 1), lane(r, 1));
 #if QM_SSE2_MASKS
-                            top = memo.top();
+                            window = memo.window();
 #endif
                             outside += !(in0 && in1);
                             if (pairs == 1024 && 4 * outside > pairs) remember = false;
                             return r;
-                        });
+                        },
+                        zs, z_of);
                 }
             }
             // σ of one point before Laney's adjustment, in qicharts2's / qcc's arithmetic
@@ -1888,15 +1936,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             if (laney) {
                 auto z = [&](std::size_t i) { return present(i) ? (y[i] / d[i] - bar) / sigma_i(i) : nan; };
                 MovingRanges mr;
-                if constexpr (Used::all) {
-                    // z(i) = (y_i/n_i − p̄)/σ_i, two rows at a time, from the statistic and σ_i above
-                    // (a varying phase keeps those σ_i, × σ_z below)
-                    double* zs = scratch.a.get(n);
-                    const double* ss = sigmas;
-                    const v2d b = splat2(bar);
-                    std::size_t i = 0;
-                    for (; i + 2 <= n; i += 2) store2(zs + i, (load2(stat + i) - b) / load2(ss + i));
-                    if (i < n) zs[i] = (stat[i] - bar) / ss[i];
+                if constexpr (Used::all) {  // (z_i came with the statistic)
                     mr = moving_ranges_all(zs, n, o.screen_moving_ranges, o.screen_multiplier);
                 } else {
                     mr = moving_ranges(n, z, used, o.screen_moving_ranges, o.screen_multiplier);
