@@ -1051,6 +1051,12 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                     EXPECT_EQ(ws.y, ty.hi) << "iteration " << iter;
                     EXPECT_EQ(ws.d, td.hi) << "iteration " << iter;
                     EXPECT_EQ(ty.lo, 0.0);
+                    // the smallest and largest unit of the rows that have one
+                    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+                    for (double w : d)
+                        if (w == w) lo = std::min(lo, w), hi = std::max(hi, w);
+                    EXPECT_EQ(ws.d_lo, lo) << "iteration " << iter;
+                    EXPECT_EQ(ws.d_hi, hi) << "iteration " << iter;
                     // a unit that is not whole (bed-days of a u chart): not ready, unless its count is missing
                     if (chart == ChartType::u) {
                         const std::size_t at = rng() % n;
@@ -1094,6 +1100,57 @@ TEST(PChart, RatioOfExactTotalsIsThePlainQuotient) {
         L::set_exact_totals(sy, sd, y, d, 1);
         const double want = y / d, got = L::ratio(sy, sd);
         ASSERT_EQ(std::memcmp(&want, &got, sizeof want), 0) << y << " / " << d;
+    }
+}
+
+// A p chart of one sample size with some counts missing: its phase's lines vary only in that the
+// missing points have none, so the rules judge every point against the one set of lines (the rows
+// check saw one denominator). What the rules give must not depend on that: the same series with an
+// exclusion mask that excludes nothing (which takes the per-point lines) gives the same flags and
+// point types, for every rule set and both ways of missing (count, or count and unit). Anchored by
+// hand: p̄ ≈ 0.1, σ = sqrt(0.1 · 0.9 / 100) ≈ 0.03, so 30 of 100 (row 40) is far above the upper
+// limit ≈ 0.19, and 13 of 100 nine times (rows 100-108, one of them missing) is a run above p̄.
+TEST(PChart, OneSampleSizeWithMissingCountsFlagsAsPerPointLines) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::size_t N = 200;
+    std::vector<double> y(N), n(N, 100.0);
+    std::mt19937_64 rng(3);
+    for (std::size_t i = 0; i < N; ++i) y[i] = static_cast<double>(7 + rng() % 7);  // 7-13
+    y[40] = 30;
+    for (std::size_t i = 100; i < 109; ++i) y[i] = 13;
+    for (std::size_t i : {17, 90, 104, 150}) y[i] = nan;
+    y[60] = n[60] = nan;
+    const std::vector<std::size_t> off{0, N};
+    const std::vector<std::uint8_t> nothing(N, 0);
+    // and a sample of 40 in one row (so the lines are not all one set): 9 of 40 = 0.225 is inside
+    // its own upper limit (0.1 + 3 sqrt(0.09/40) ≈ 0.24) but above that of the samples of 100
+    std::vector<double> y2 = y, m = n;
+    y2[120] = 9;
+    m[120] = 40;
+    for (auto name : qm::spc::rule_set_names()) {
+        qm::spc::ChartOptions o = qm::spc::chart_preset("mdc", ChartType::p);
+        o.rules = qm::spc::rule_set(name);
+        const auto a = qm::spc::chart_grouped({.values = y2, .denominators = m, .offsets = off}, o);
+        const auto b = qm::spc::chart_grouped({.values = y2, .denominators = m, .offsets = off, .exclude = nothing}, o);
+        EXPECT_LT(0.225, a.lines_at(120).upper) << name;
+        EXPECT_GT(0.225, a.lines_at(121).upper) << name;
+        for (std::size_t i = 0; i < N; ++i) ASSERT_EQ(a.flags[i], b.flags[i]) << name << ", row " << i << " (one size differs)";
+        EXPECT_FALSE(a.flags[120] & qm::spc::rules::outside_limits) << name;
+    }
+    for (auto name : qm::spc::rule_set_names()) {
+        qm::spc::ChartOptions o = qm::spc::chart_preset("mdc", ChartType::p);
+        o.rules = qm::spc::rule_set(name);
+        const auto a = qm::spc::chart_grouped({.values = y, .denominators = n, .offsets = off}, o);
+        const auto b = qm::spc::chart_grouped({.values = y, .denominators = n, .offsets = off, .exclude = nothing}, o);
+        ASSERT_EQ(a.phase_lines_vary[0], 1) << name;  // (the missing points have no lines)
+        EXPECT_GT(y[40] / 100, a.lines_at(40).upper) << name;
+        if (o.rules.rules & qm::spc::rules::outside_limits) {
+            EXPECT_TRUE(a.flags[40] & qm::spc::rules::outside_limits) << name;
+        }
+        for (std::size_t i = 0; i < N; ++i) {
+            ASSERT_EQ(a.flags[i], b.flags[i]) << name << ", row " << i;
+            ASSERT_EQ(a.point_type[i], b.point_type[i]) << name << ", row " << i;
+        }
     }
 }
 

@@ -448,7 +448,11 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 // reported is the first bad row's: for_each_group_chunk rethrows the lowest chunk's.
                 const ChartPhaseInput pin = phase_input(b, m);
                 // (a ratio phase of every row: its rows check also takes its sums, for phase_limits)
-                (void)lim_::validate_input(opt.chart, pin, lim, b, true, masked || opt.dispersion ? nullptr : &scratch.sums);
+                const bool checked_sums = !masked && !opt.dispersion && lim_::kind_of(opt.chart) == lim_::Kind::ratio;
+                (void)lim_::validate_input(opt.chart, pin, lim, b, true, checked_sums ? &scratch.sums : nullptr);
+                // every row with its count and unit has the one unit: one σ_i, so one set of lines for
+                // every point but those missing, which no rule flags whatever their lines
+                const bool one_unit = checked_sums && scratch.sums.d_lo == scratch.sums.d_hi;
                 const bool vary = r.phase_lines_vary[p] != 0;
                 auto at_b = [&](Column<double>& v) { return v.empty() ? nullptr : v.data() + b; };
                 const lim_::RecipeSink sink{r.lines, p, vary, m - 1, at_b(r.point_sigma), at_b(r.point_centre),
@@ -465,13 +469,21 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 const std::uint8_t* excl = in.exclude.empty() ? nullptr : in.exclude.data() + b;
                 RuleFlags* fl = r.flags.data() + b;
                 PointType* pt = r.point_type.data() + b;
+                // the lines of the phase, or of a point with its count and unit when they are one unit's
+                auto constant_lines = [&] {
+                    if (!vary) return r.lines.at(p);
+                    std::size_t i = b;
+                    while (!(in.values[i] == in.values[i] && in.denominators[i] == in.denominators[i])) ++i;
+                    return r.lines_at(p, i);
+                };
                 const auto runs =
-                    !vary ? detail::evaluate_phase(st, m, detail::ConstantLines{r.lines.at(p)}, opt.rules, in.improvement,
-                                                   fl, pt, excl)
-                          : detail::evaluate_phase(st, m,
-                                                   detail::RecipeLines{r.lines.centre[p], r.line_floor, r.line_ceiling, mult,
-                                                                       sink.sigma, sink.centre, sink.ceiling},
-                                                   opt.rules, in.improvement, fl, pt, excl);
+                    !vary || one_unit
+                        ? detail::evaluate_phase(st, m, detail::ConstantLines{constant_lines()}, opt.rules, in.improvement,
+                                                 fl, pt, excl)
+                        : detail::evaluate_phase(st, m,
+                                                 detail::RecipeLines{r.lines.centre[p], r.line_floor, r.line_ceiling, mult,
+                                                                     sink.sigma, sink.centre, sink.ceiling},
+                                                 opt.rules, in.improvement, fl, pt, excl);
                 r.phase_group[p] = g;
                 r.phase_begin[p] = b;
                 r.phase_end[p] = e;

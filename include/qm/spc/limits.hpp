@@ -312,10 +312,14 @@ inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t
 /// A ratio phase's Σy, Σd and count over the rows where both are numbers, taken by the rows check
 /// (rows_pass_kernel) in its pass over them when every such y and d is whole and both totals are
 /// below 2^53 (ready; exact, as add_whole_pairs), for phase_limits to use instead of a pass of its own.
+/// The same pass also gives the smallest and largest denominator of the rows that have one (d_lo >
+/// d_hi when it did not finish, or none has): equal, every point has the same σ_i, and so the same
+/// lines.
 struct WholeSums {
     double y = 0, d = 0;
     std::size_t n = 0;
     bool ready = false;
+    double d_lo = inf, d_hi = -inf;
 };
 
 /// Σy and Σd over the rows where both are numbers, when every such y and d is a whole number >= 0
@@ -967,7 +971,7 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
 /// totals are below 2^53. One read of the counts and denominators fewer for a long phase.
 template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums = false>
 inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr) noexcept {
-    if constexpr (Sums) sums->ready = false;
+    if constexpr (Sums) *sums = WholeSums{};
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
@@ -1015,6 +1019,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
     };
     // Sums: the rows j, j + 1 into the lanes a (Σy) and b (Σd)
     [[maybe_unused]] v2d sy0 = zero, sd0 = zero, sy1 = zero, sd1 = zero;
+    [[maybe_unused]] v2d w_lo = splat2(inf), w_hi = splat2(-inf);
     [[maybe_unused]] v2i kept = {0, 0}, fraction = {0, 0};
     [[maybe_unused]] auto add = [&](std::size_t j, v2d& a, v2d& b) {
         const v2d v = load2(y + j), w = load2(d + j);
@@ -1022,6 +1027,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         a += keep2(k, v);
         b += keep2(k, w);
         kept -= k;
+        w_lo = min2(w, w_lo);  // (a missing w is passed over: min2(NaN, b) is b)
+        w_hi = max2(w, w_hi);
         if constexpr (!(Bounded && Whole)) {
             v2i f = ne2((w + two52) - two52, w);
             if constexpr (!Whole) f |= ne2((v + two52) - two52, v);
@@ -1055,7 +1062,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         check(i);
     }
     if (bad != 0) return false;
-    [[maybe_unused]] double ty = 0, td = 0;
+    [[maybe_unused]] double ty = 0, td = 0, lo = inf, hi = -inf;
     [[maybe_unused]] std::size_t c = 0;
     [[maybe_unused]] bool whole_rows = true;
     if constexpr (Sums) {
@@ -1064,10 +1071,12 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         td = lane(b, 0) + lane(b, 1);
         c = static_cast<std::size_t>(kept[0] + kept[1]);
         whole_rows = !any2(fraction);
+        lo = std::min(lane(w_lo, 0), lane(w_lo, 1));
+        hi = std::max(lane(w_hi, 0), lane(w_hi, 1));
     }
 #else
     std::size_t i = 0;
-    [[maybe_unused]] double ty = 0, td = 0;
+    [[maybe_unused]] double ty = 0, td = 0, lo = inf, hi = -inf;
     [[maybe_unused]] std::size_t c = 0;
     [[maybe_unused]] bool whole_rows = true;
 #endif
@@ -1084,18 +1093,23 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
             }
             if (!(w > 0) || w > max_magnitude || (Bounded && Whole && !is_whole(w)) || (Bounded && v == v && v > w))
                 return false;
-            if constexpr (Sums)
+            if constexpr (Sums) {
+                lo = std::min(lo, w);
+                hi = std::max(hi, w);
                 if (v == v) {
                     whole_rows = whole_rows && (v + 0x1p52) - 0x1p52 == v && (w + 0x1p52) - 0x1p52 == w;
                     ty += v;
                     td += w;
                     ++c;
                 }
+            }
         }
     }
     if constexpr (Sums) {
         // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
         if (whole_rows && ty < 0x1p53 && td < 0x1p53) *sums = {ty, td, c, true};
+        sums->d_lo = lo;
+        sums->d_hi = hi;
     }
     return true;
 }
