@@ -1021,12 +1021,22 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
     [[maybe_unused]] v2d sy0 = zero, sd0 = zero, sy1 = zero, sd1 = zero;
     [[maybe_unused]] v2d w_lo = splat2(inf), w_hi = splat2(-inf);
     [[maybe_unused]] v2i kept = {0, 0}, fraction = {0, 0};
-    [[maybe_unused]] auto add = [&](std::size_t j, v2d& a, v2d& b) {
+    // (Present: both rows are known to have both numbers, as when common() passed them; the masks
+    // are then all ones and are left out.)
+    [[maybe_unused]] std::size_t kept_pairs = 0;
+    [[maybe_unused]] auto add = [&]<bool Present>(std::size_t j, v2d& a, v2d& b) {
         const v2d v = load2(y + j), w = load2(d + j);
-        const v2i k = eq2(v, v) & eq2(w, w);
-        a += keep2(k, v);
-        b += keep2(k, w);
-        kept -= k;
+        v2i k = {-1, -1};
+        if constexpr (Present) {
+            a += v;
+            b += w;
+            ++kept_pairs;
+        } else {
+            k = eq2(v, v) & eq2(w, w);
+            a += keep2(k, v);
+            b += keep2(k, w);
+            kept -= k;
+        }
         w_lo = min2(w, w_lo);  // (a missing w is passed over: min2(NaN, b) is b)
         w_hi = max2(w, w_hi);
         if constexpr (!(Bounded && Whole)) {
@@ -1042,12 +1052,18 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
                 prefetch_ahead(y + i, 256);
                 prefetch_ahead(d + i, 256);
             }
-            if constexpr (Sums) {
-                add(i, sy0, sd0);
-                add(i + 2, sy1, sd1);
-            }
             const unsigned first = common(i), second = common(i + 2);
-            if ((first & second) == 3) continue;
+            if ((first & second) == 3) {
+                if constexpr (Sums) {
+                    add.template operator()<true>(i, sy0, sd0);
+                    add.template operator()<true>(i + 2, sy1, sd1);
+                }
+                continue;
+            }
+            if constexpr (Sums) {
+                add.template operator()<false>(i, sy0, sd0);
+                add.template operator()<false>(i + 2, sy1, sd1);
+            }
             if (first != 3) check(i);
             if (second != 3) check(i + 2);
         }
@@ -1056,7 +1072,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
             prefetch_ahead(y + i, 256);
             if constexpr (Ratio) prefetch_ahead(d + i, 256);
         }
-        if constexpr (Sums) add(i, sy0, sd0);
+        if constexpr (Sums) add.template operator()<false>(i, sy0, sd0);
         if constexpr (Ratio)
             if (common(i) == 3) continue;
         check(i);
@@ -1069,7 +1085,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         const v2d a = sy0 + sy1, b = sd0 + sd1;
         ty = lane(a, 0) + lane(a, 1);
         td = lane(b, 0) + lane(b, 1);
-        c = static_cast<std::size_t>(kept[0] + kept[1]);
+        c = static_cast<std::size_t>(kept[0] + kept[1]) + 2 * kept_pairs;
         whole_rows = !any2(fraction);
         lo = std::min(lane(w_lo, 0), lane(w_lo, 1));
         hi = std::max(lane(w_hi, 0), lane(w_hi, 1));
