@@ -1137,6 +1137,19 @@ TEST(PChart, OneSampleSizeWithMissingCountsFlagsAsPerPointLines) {
         for (std::size_t i = 0; i < N; ++i) ASSERT_EQ(a.flags[i], b.flags[i]) << name << ", row " << i << " (one size differs)";
         EXPECT_FALSE(a.flags[120] & qm::spc::rules::outside_limits) << name;
     }
+    // a last group whose every count is missing (its units all 100): no lines, nothing flagged
+    {
+        std::vector<double> y3 = y, n3 = n;
+        y3.insert(y3.end(), 12, nan);
+        n3.insert(n3.end(), 12, 100.0);
+        y3.shrink_to_fit();  // (so that a read past the last row is outside the block, for AddressSanitizer)
+        n3.shrink_to_fit();
+        const std::vector<std::size_t> off3{0, N, N + 12};
+        const auto r = qm::spc::chart_grouped({.values = y3, .denominators = n3, .offsets = off3},
+                                              qm::spc::chart_preset("mdc", ChartType::p));
+        for (std::size_t i = N; i < N + 12; ++i) EXPECT_EQ(r.flags[i], 0) << "row " << i;
+        EXPECT_TRUE(std::isnan(r.lines.upper[r.phases() - 1]));
+    }
     for (auto name : qm::spc::rule_set_names()) {
         qm::spc::ChartOptions o = qm::spc::chart_preset("mdc", ChartType::p);
         o.rules = qm::spc::rule_set(name);

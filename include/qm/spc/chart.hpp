@@ -470,11 +470,12 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 RuleFlags* fl = r.flags.data() + b;
                 PointType* pt = r.point_type.data() + b;
                 // the lines of the phase, or of a point with its count and unit when they are one unit's
+                // (a phase with no such point has nothing for a rule to flag: any lines do)
                 auto constant_lines = [&] {
-                    if (!vary) return r.lines.at(p);
                     std::size_t i = b;
-                    while (!(in.values[i] == in.values[i] && in.denominators[i] == in.denominators[i])) ++i;
-                    return r.lines_at(p, i);
+                    if (vary)
+                        while (i < e && !(in.values[i] == in.values[i] && in.denominators[i] == in.denominators[i])) ++i;
+                    return vary && i < e ? r.lines_at(p, i) : r.lines.at(p);
                 };
                 const auto runs =
                     !vary || one_unit

@@ -55,12 +55,12 @@
 //   subgroup sizes when sizes are given (qcc stats.xbar: Σ n_i x̄_i / Σ n_i). σ (of one observation):
 //     moving_range  mean |x_i − x_{i−1}| / 1.128 over consecutive non-missing baseline values
 //                   (qcc sd.xbar.one "MR"; a pair touching a missing value is skipped), individuals only
-//   For individual values both means come from the XmR chart's one pass over the baseline
-//   (qm/spc/detail/xmr_limits.hpp), so μ0 is the XmR centre line and σ its unscreened mean moving
-//   range / 1.128, bit for bit; the same pass checks the values.
 //     pooled_sd     √(Σ(n_i−1)s_i² / Σ(n_i−1)) / c4(Σ(n_i−1)+1) over subgroups with n_i ≥ 2 (qcc "RMSDF")
 //     mean_sd       mean of s_i / c4(n_i) over subgroups with n_i ≥ 2 (qcc "UWAVE-SD")
 //     automatic     moving_range when every size is 1 (or no sizes), pooled_sd otherwise
+//   For individual values both means come from the XmR chart's one pass over the baseline
+//   (qm/spc/detail/xmr_limits.hpp), so μ0 is the XmR centre line and σ its unscreened mean moving
+//   range / 1.128, bit for bit; the same pass checks the values.
 //   c4(n) = √(2/(n−1)) Γ(n/2)/Γ((n−1)/2) from Boost.Math. qcc's default for subgroups, UWAVE-R (mean
 //   of R_i/d2(n_i) with a 3-decimal d2 table), needs the ranges and is not offered: give sigma.
 //   A given target or sigma is used as is; the other is estimated.
@@ -296,11 +296,11 @@ inline InControlEstimate estimate_rows(const double* y, const double* n, const d
     InControlEstimate e{target, sigma, 0, false, false};
     bool subgroups = false;
     const bool by_moving_range = sigma != sigma && (method == SigmaMethod::automatic || method == SigmaMethod::moving_range);
-    // individual values with anything estimated: the mean and the moving ranges in one pass
     if (n != nullptr) {
         seen = scan_numbers(y, len);
         for (std::size_t i = 0; i < len && !subgroups; ++i) subgroups = y[i] == y[i] && n[i] != 1.0;
     }
+    // individual values with anything estimated: the mean and the moving ranges in one pass
     FirstPass first;
     if (!subgroups && (target != target || by_moving_range)) {
         first = xmr_first_pass(y, len, nullptr);
