@@ -1167,6 +1167,25 @@ TEST(PChart, OneSampleSizeWithMissingCountsFlagsAsPerPointLines) {
     }
 }
 
+// ratio_rows gives the largest second output that is a number (the σ_i behind the rule engine's
+// decision to leave out the clamp of the lines): rows with a missing count still count (their σ_i
+// is a number), rows without a unit do not; the odd last row counts.
+TEST(PChart, RatioRowsGiveTheLargestSigma) {
+    namespace L = qm::spc::detail::limits;
+    using qm::stats::detail::v2d;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<double> y{1, nan, 3, 4, 2}, d{10, 4, nan, 1, 25};
+    std::vector<double> st(5), sg(5);
+    auto sigma = [](v2d, v2d dv) { return qm::stats::detail::sqrt2(qm::stats::detail::splat2(0.25) / dv); };
+    // σ_i = sqrt(0.25 / n_i): 0.158, 0.25 (count missing), NaN (no unit), 0.5, 0.1
+    EXPECT_EQ(L::ratio_rows(st.data(), y.data(), d.data(), 5, [](v2d yv, v2d dv) { return yv / dv; }, sg.data(), sigma), 0.5);
+    EXPECT_EQ(L::ratio_rows(st.data(), y.data(), d.data(), 3, [](v2d yv, v2d dv) { return yv / dv; }, sg.data(), sigma), 0.25);
+    const std::vector<double> last{1, 1, 1, 1, 1}, dl{100, 100, 100, 100, 4};
+    EXPECT_EQ(L::ratio_rows(st.data(), last.data(), dl.data(), 5, [](v2d yv, v2d dv) { return yv / dv; }, sg.data(), sigma), 0.25);
+    EXPECT_EQ(L::ratio_rows(st.data(), last.data(), dl.data(), 5, [](v2d yv, v2d dv) { return yv / dv; }),
+              -std::numeric_limits<double>::infinity());
+}
+
 TEST(TChart, StatisticWrittenOverItsOwnValues) {
     // The t chart takes y^(1/t_power) in its statistic's column before it writes y there; a caller
     // whose statistic_out is the values' own memory gets the same as with separate columns.

@@ -245,6 +245,10 @@ struct RecipeLines {
     double centre_line, floor_line, ceiling_line;
     limits::Multipliers m;
     const double *sigma, *centres, *ceilings;  ///< at the phase's first point; centres, ceilings may be null
+    /// false: the caller knows no line of any point reaches the floor or the ceiling (one centre,
+    /// and the lines of the largest σ_i within them), so PairLines leaves out the clamp: the same
+    /// lines, as clamped() gives v itself for lo <= v <= hi.
+    bool clamp_lines = true;
     static constexpr bool per_point = true;
     Lines at(std::size_t i) const noexcept {
         return limits::make_lines(centres ? centres[i] : centre_line, sigma[i], m, floor_line,
@@ -266,18 +270,22 @@ struct RecipeLines {
     /// σ_i are s, when one_centre(): word()'s arithmetic.
     struct PairLines {
         stats::detail::v2d c, k, k2, lo, hi;
+        bool clamp;
         explicit PairLines(const RecipeLines& r) noexcept
             : c(stats::detail::splat2(r.centre_line)), k(stats::detail::splat2(r.m.k)),
               k2(stats::detail::splat2(r.m.k2)), lo(stats::detail::splat2(r.floor_line)),
-              hi(stats::detail::splat2(r.ceiling_line)) {}
+              hi(stats::detail::splat2(r.ceiling_line)), clamp(r.clamp_lines) {}
         __m128d operator()(int j, __m128d sd) const noexcept {
             const auto s = reinterpret_cast<stats::detail::v2d>(sd);
+            auto line = [&](stats::detail::v2d v) {
+                return reinterpret_cast<__m128d>(clamp ? clamped(v, lo, hi) : v);
+            };
             switch (j) {
                 case 0: return reinterpret_cast<__m128d>(c);
-                case 1: return reinterpret_cast<__m128d>(clamped(c + k * s, lo, hi));
-                case 2: return reinterpret_cast<__m128d>(clamped(c - k * s, lo, hi));
-                case 3: return reinterpret_cast<__m128d>(clamped(c + k2 * s, lo, hi));
-                default: return reinterpret_cast<__m128d>(clamped(c - k2 * s, lo, hi));
+                case 1: return line(c + k * s);
+                case 2: return line(c - k * s);
+                case 3: return line(c + k2 * s);
+                default: return line(c - k2 * s);
             }
         }
     };
@@ -477,13 +485,22 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                         while (i < e && !(in.values[i] == in.values[i] && in.denominators[i] == in.denominators[i])) ++i;
                     return vary && i < e ? r.lines_at(p, i) : r.lines.at(p);
                 };
+                // whether PairLines must clamp: the lines of the largest σ_i of the phase (what scratch
+                // says after phase_limits) inside the floor and the ceiling leave every other point's
+                // inside too (c ± k·σ rounds monotonically in σ; the 2σ lines are nearer: 2(k/3) < k)
+                auto needs_clamp = [&] {
+                    const double c = r.lines.centre[p], s = scratch.sigma_max;
+                    return !(sink.centre == nullptr && sink.ceiling == nullptr && c - mult.k * s >= r.line_floor &&
+                             c + mult.k * s <= r.line_ceiling);
+                };
                 const auto runs =
                     !vary || one_unit
                         ? detail::evaluate_phase(st, m, detail::ConstantLines{constant_lines()}, opt.rules, in.improvement,
                                                  fl, pt, excl)
                         : detail::evaluate_phase(st, m,
                                                  detail::RecipeLines{r.lines.centre[p], r.line_floor, r.line_ceiling, mult,
-                                                                     sink.sigma, sink.centre, sink.ceiling},
+                                                                     sink.sigma, sink.centre, sink.ceiling,
+                                                                     needs_clamp()},
                                                  opt.rules, in.improvement, fl, pt, excl);
                 r.phase_group[p] = g;
                 r.phase_begin[p] = b;

@@ -1611,21 +1611,25 @@ struct PowMemo {
 };
 
 /// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere: two rows at a time
-/// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with 1).
+/// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with NaN).
 /// With out2 and g, out2[i] = g(y_i, n_i) in the same pass; with out3 (not null) and h too,
-/// out3[i] = h(f(y_i, n_i), g(y_i, n_i)) (Laney's z_i from the statistic and σ_i).
+/// out3[i] = h(f(y_i, n_i), g(y_i, n_i)) (Laney's z_i from the statistic and σ_i). Returns the
+/// largest g(y_i, n_i) that is a number (of every row with n_i, so at least the largest in out2;
+/// −inf for none or without g).
 template <class F, class G = std::nullptr_t, class H = std::nullptr_t>
-inline void ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f, double* out2 = nullptr,
-                       G g = nullptr, double* out3 = nullptr, H h = nullptr) noexcept {
+inline double ratio_rows(double* out, const double* y, const double* d, std::size_t n, F f, double* out2 = nullptr,
+                         G g = nullptr, double* out3 = nullptr, H h = nullptr) noexcept {
     using namespace stats::detail;
     const v2d missing = splat2(nan);
     constexpr bool two = !std::is_null_pointer_v<G>, three = !std::is_null_pointer_v<H>;
+    v2d largest = splat2(-inf);
     auto rows2 = [&](v2d yv, v2d dv, auto put) {
         const v2i ok = and2(is_number2(yv), is_number2(dv));
         const v2d a = f(yv, dv);
         put(out, select2(ok, a, missing));
         if constexpr (two) {
             const v2d b = g(yv, dv);
+            largest = max2(b, largest);  // (a NaN is passed over: max2(NaN, m) is m)
             put(out2, select2(ok, b, missing));
             if constexpr (three)
                 if (out3 != nullptr) put(out3, select2(ok, h(a, b), missing));
@@ -1640,7 +1644,8 @@ inline void ratio_rows(double* out, const double* y, const double* d, std::size_
         }
         rows2(load2(y + i), load2(d + i), [i](double* o, v2d v) { store2(o + i, v); });
     }
-    if (i < n) rows2(make2(y[i], 1.0), make2(d[i], 1.0), [i](double* o, v2d v) { o[i] = lane(v, 0); });
+    if (i < n) rows2(make2(y[i], nan), make2(d[i], nan), [i](double* o, v2d v) { o[i] = lane(v, 0); });
+    return std::max(lane(largest, 0), lane(largest, 1));
 }
 
 /// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
@@ -1654,6 +1659,10 @@ struct Scratch {
     /// Σy, Σd of the next phase's rows, from its rows check (validate_input with &sums), for
     /// phase_limits with AllRows; phase_limits clears `ready` whatever it uses.
     WholeSums sums;
+    /// Set by phase_limits: at least the largest σ_i of a varying ratio phase of every row (the one
+    /// behind its lines: × σ_z for Laney), NaN for any other phase. No line of a point with a
+    /// smaller σ_i then needs clamping if the lines of this one do not (the rule engine's PairLines).
+    double sigma_max = nan;
 };
 
 /// Where a phase's lines go. ColumnSink: rows [offset, offset + n) of columns with one row per
@@ -1727,6 +1736,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     PhaseLimitInfo info;
     [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
     scratch.sums.ready = false;
+    scratch.sigma_max = nan;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
     auto short_of = [&](std::size_t need, std::size_t got, std::string_view what) {
@@ -1912,6 +1922,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             [[maybe_unused]] double* zs = nullptr;
             const v2d bar2 = splat2(bar);
             auto z_of = [bar2](v2d st, v2d sd) { return (st - bar2) / sd; };
+            [[maybe_unused]] double largest_sigma = nan;  // of the σ_i in `sigmas`, when they are
             if constexpr (Used::all) {
                 const v2d v = splat2(spread);
                 if (laney && sigmas == nullptr) sigmas = scratch.b.get(n);
@@ -1921,7 +1932,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 else if (sigmas == nullptr)
                     ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
                 else if (n < 4096)
-                    ratio_rows(
+                    largest_sigma = ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
                         [v](v2d, v2d dv) { return sqrt2(v / dv); }, zs, z_of);
                 else {
@@ -1936,7 +1947,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
 #if QM_SSE2_MASKS
                     auto window = memo.window();  // (changes only by put)
 #endif
-                    ratio_rows(
+                    largest_sigma = ratio_rows(
                         stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
                         [&, v](v2d, v2d dv) {
                             if (!remember) return sqrt2(v / dv);
@@ -2003,6 +2014,8 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                             for (; i + 2 <= n; i += 2) store2(sig + i, load2(sig + i) * f);
                             if (i < n) sig[i] = sig[i] * factor;
                         }
+                        // (σ_i · σ_z, σ_z >= 0, keeps the order of the σ_i)
+                        scratch.sigma_max = laney ? largest_sigma * factor : largest_sigma;
                     } else if (laney) {
                         ratio_rows(sig, y, d, n, [&](v2d, v2d dv) { return sqrt2(v / dv) * f; });
                     } else {
