@@ -620,19 +620,30 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
                               // Individual values (σ_i = σ): the data-unit columns in the same loop, where their
                               // stores overlap the sums' chain of dependent additions (a loop of their own after
                               // it, vectorised, was 10-15% slower one series).
+                              // The loop once per reset option (no test of it per point); the first flagged
+                              // row found after it, in the flags just written.
                               const double se = p.sigma, hse = h * se;
-                              for (std::size_t i = b; i < e; ++i) {
-                                  const CusumPoint pt = cusum_update(s, p, x[i], 1.0);
-                                  u_std[i] = pt.upper;
-                                  l_std[i] = pt.lower;
-                                  u[i] = pt.upper * se;
-                                  l[i] = pt.lower * se;
-                                  d[i] = hse;
-                                  u_run[i] = pt.upper_run;
-                                  l_run[i] = pt.lower_run;
-                                  f[i] = pt.flags;
-                                  if (pt.flags != 0 && first == npos) first = i;
-                              }
+                              auto rows = [&]<bool Reset>() {
+                                  CusumParameters q = p;
+                                  q.reset_after_signal = Reset;
+                                  for (std::size_t i = b; i < e; ++i) {
+                                      const CusumPoint pt = cusum_update(s, q, x[i], 1.0);
+                                      u_std[i] = pt.upper;
+                                      l_std[i] = pt.lower;
+                                      u[i] = pt.upper * se;
+                                      l[i] = pt.lower * se;
+                                      d[i] = hse;
+                                      u_run[i] = pt.upper_run;
+                                      l_run[i] = pt.lower_run;
+                                      f[i] = pt.flags;
+                                  }
+                              };
+                              if (p.reset_after_signal)
+                                  rows.template operator()<true>();
+                              else
+                                  rows.template operator()<false>();
+                              for (std::size_t i = b; i < e; ++i)
+                                  if (f[i] != 0) return i;
                               return first;
                           }
                           for (std::size_t i = b; i < e; ++i) {
