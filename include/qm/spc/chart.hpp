@@ -485,13 +485,13 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                         while (i < e && !(in.values[i] == in.values[i] && in.denominators[i] == in.denominators[i])) ++i;
                     return vary && i < e ? r.lines_at(p, i) : r.lines.at(p);
                 };
-                // whether PairLines must clamp: the lines of the largest σ_i of the phase (what scratch
-                // says after phase_limits) inside the floor and the ceiling leave every other point's
-                // inside too (c ± k·σ rounds monotonically in σ; the 2σ lines are nearer: 2(k/3) < k)
+                // whether PairLines (one centre only) must clamp: the lines of the largest σ_i of the
+                // phase (what scratch says after phase_limits; NaN, so clamp, where it does not say)
+                // inside the floor and the ceiling leave every other point's inside too (c ± k·σ rounds
+                // monotonically in σ; the 2σ lines are nearer: 2(k/3) < k)
                 auto needs_clamp = [&] {
                     const double c = r.lines.centre[p], s = scratch.sigma_max;
-                    return !(sink.centre == nullptr && sink.ceiling == nullptr && c - mult.k * s >= r.line_floor &&
-                             c + mult.k * s <= r.line_ceiling);
+                    return !(c - mult.k * s >= r.line_floor && c + mult.k * s <= r.line_ceiling);
                 };
                 const auto runs =
                     !vary || one_unit

@@ -615,7 +615,6 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
                           std::uint32_t *u_run = up_run, *l_run = lo_run;
                           std::uint8_t* f = flags;
                           const double* x = y;
-                          std::size_t first = npos;
                           if (ns == nullptr) {
                               // Individual values (σ_i = σ): the data-unit columns in the same loop, where their
                               // stores overlap the sums' chain of dependent additions (a loop of their own after
@@ -644,11 +643,13 @@ inline CusumResult cusum_run(const TimeWeightedInput& in, const CusumOptions& o,
                                   rows.template operator()<false>();
                               for (std::size_t i = b; i < e; ++i)
                                   if (f[i] != 0) return i;
-                              return first;
+                              return npos;
                           }
+                          // subgroup means: σ_i = σ/√n_i for the data-unit columns
+                          std::size_t first = npos;
                           for (std::size_t i = b; i < e; ++i) {
-                              const CusumPoint pt = cusum_update(s, p, x[i], ns ? ns[i - b] : 1.0);
-                              const double se = ns ? scale.at(ns, i - b) : p.sigma;
+                              const CusumPoint pt = cusum_update(s, p, x[i], ns[i - b]);
+                              const double se = scale.at(ns, i - b);
                               u_std[i] = pt.upper;
                               l_std[i] = pt.lower;
                               u[i] = pt.upper * se;

@@ -312,13 +312,14 @@ inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t
 /// A ratio phase's Σy, Σd and count over the rows where both are numbers, taken by the rows check
 /// (rows_pass_kernel) in its pass over them when every such y and d is whole and both totals are
 /// below 2^53 (ready; exact, as add_whole_pairs), for phase_limits to use instead of a pass of its own.
-/// The same pass also gives the smallest and largest denominator of the rows that have one (d_lo >
-/// d_hi when it did not finish, or none has): equal, every point has the same σ_i, and so the same
-/// lines.
+/// `checked`: the pass finished (every row passed), so `ready` false means the sums are not exact
+/// and a second try (add_whole_pairs) would fail too. The same pass also gives the smallest and
+/// largest denominator of the rows that have one (d_lo > d_hi when it did not finish, or none has):
+/// equal, every point has the same σ_i, and so the same lines.
 struct WholeSums {
     double y = 0, d = 0;
     std::size_t n = 0;
-    bool ready = false;
+    bool ready = false, checked = false;
     double d_lo = inf, d_hi = -inf;
 };
 
@@ -1124,6 +1125,7 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
     if constexpr (Sums) {
         // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
         if (whole_rows && ty < 0x1p53 && td < 0x1p53) *sums = {ty, td, c, true};
+        sums->checked = true;
         sums->d_lo = lo;
         sums->d_hi = hi;
     }
@@ -1657,7 +1659,7 @@ struct Scratch {
     /// (spread) at a time: 512 KiB, allocated by the first such phase
     WholeSlots<65536> sigma;
     /// Σy, Σd of the next phase's rows, from its rows check (validate_input with &sums), for
-    /// phase_limits with AllRows; phase_limits clears `ready` whatever it uses.
+    /// phase_limits with AllRows; phase_limits clears `ready` and `checked` whatever it uses.
     WholeSums sums;
     /// Set by phase_limits: at least the largest σ_i of a varying ratio phase of every row (the one
     /// behind its lines: × σ_z for Laney), NaN for any other phase. No line of a point with a
@@ -1734,8 +1736,8 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     const double lo_count = o.clip ? 0.0 : -inf;
     const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
-    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
-    scratch.sums.ready = false;
+    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready or checked)
+    scratch.sums.ready = scratch.sums.checked = false;
     scratch.sigma_max = nan;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
@@ -1872,14 +1874,16 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
             // whole counts and units: exact plain sums below 2^53, taken by the rows check, or here
-            // (validated whole for p, np, p′ with whole counts required; otherwise tested in the pass)
+            // when it did not take them (validated whole for p, np, p′ with whole counts required;
+            // otherwise tested in the pass)
             const bool whole = bounded_by_denominator(chart) && o.require_whole_counts;
             bool exact = false;  // sy, sn hold the exact totals (one lane each)
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
                 if (taken.ready) {
                     set_exact_totals(sy, sn, taken.y, taken.d, taken.n);
                     exact = true;
-                } else if (whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n)) {
+                } else if (!taken.checked &&
+                           (whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n))) {
                     exact = true;
                 } else {
                     auto keep = [&](std::size_t i) { return present(i); };
