@@ -396,11 +396,6 @@ inline void validate_offsets(std::span<const double> values, std::span<const std
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
 }
 
-/// The values' errors, if any, read row by row (before any other error is reported).
-inline void check_all_values(std::span<const double> values) {
-    check_values(values, scan_numbers(values.data(), values.size()));
-}
-
 /// The columns beside the values: sizes, subgroup_sd, targets, sigmas.
 inline void validate_columns(const TimeWeightedInput& in, const InControlNames& nm) {
     const std::size_t n = in.values.size(), G = in.offsets.size() - 1;

@@ -143,27 +143,26 @@ inline void validate_grouped(const GroupedInput& in) {
     for (std::size_t g = 0; g < G; ++g)
         if (in.offsets[g + 1] <= in.offsets[g])
             fail_argument("offsets", g + 1, "group " + std::to_string(g) + " is empty or offsets decrease");
-    auto values_first = [&] { check_values(in.values, scan_numbers(in.values.data(), n)); };
     if (!in.targets.empty()) {
         if (in.targets.size() != G) {
-            values_first();
+            check_all_values(in.values);
             fail_argument("targets", "needs one entry per group (" + std::to_string(G) + "), got " +
                                          std::to_string(in.targets.size()));
         }
         for (std::size_t g = 0; g < G; ++g)
             if (std::isinf(in.targets[g])) {
-                values_first();
+                check_all_values(in.values);
                 fail_argument("targets", g, "must be finite or NaN (no target)");
             }
     }
     for (std::size_t k = 0; k < in.phase_starts.size(); ++k) {
         if (in.phase_starts[k] >= n) {
-            values_first();
+            check_all_values(in.values);
             fail_argument("phase_starts", k, "row " + std::to_string(in.phase_starts[k]) + " is beyond the data (" +
                                                  std::to_string(n) + " rows)");
         }
         if (k > 0 && in.phase_starts[k] <= in.phase_starts[k - 1]) {
-            values_first();
+            check_all_values(in.values);
             fail_argument("phase_starts", k, "must be strictly ascending");
         }
     }

@@ -75,6 +75,12 @@ inline void check_values(std::span<const double> y, const NumberScan& s) {
     if (s.count == 0) fail_argument("values", "all values are missing");
 }
 
+/// The values' errors, if any, from a scan of its own (for another error found first, which the
+/// values' must still precede).
+inline void check_all_values(std::span<const double> values) {
+    check_values(values, scan_numbers(values.data(), values.size()));
+}
+
 // ------------------------------------------------------------------------------------------
 // Limits in one pass over the baseline. The values and the moving ranges are summed in
 // double-double (TwoSum per element) in four lanes of two-wide vectors, missing values masked
