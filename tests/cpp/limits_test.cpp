@@ -310,6 +310,96 @@ TEST(SubgroupStats, TwoThreadsGiveTheSameBitsAndTheSameError) {
     for (unsigned t : {1u, 2u}) qm_test::expect_invalid([&] { (void)lim::subgroup_stats_of(obs, off, true, t); }, where);
 }
 
+TEST(SubgroupStats, PairsOfEqualSizeGiveTheBitsOfOneSubgroupAtATime) {
+    // subgroup_stats_of takes subgroups of one size (2-64) two at a time, one in each lane of a
+    // vector. Every subgroup computed alone (an offsets array of its own: no pair) must give the
+    // same bits. The values are built to expose a different order of additions: cancelling large
+    // terms (1e16 + 1 − 1e16), powers of two 2^-160 to 2^160 of either sign, magnitudes from 1e-300
+    // to 1e300, subnormals, −0.0, whole numbers, and the occasional NaN that sends a pair back one at
+    // a time. (A double-double sum carries about 106 bits, so a term in another lane than one()'s
+    // changes a mean only in rare cases: a mutation doing that passed this test; a wrong quotient,
+    // minimum or maximum fails it.)
+    std::mt19937_64 rng(2026);
+    std::uniform_int_distribution<int> size(1, 12), kind(0, 9), pct(0, 199);
+    std::normal_distribution<double> z(0.0, 1.0);
+    auto value = [&]() -> double {
+        switch (kind(rng)) {
+            case 0: return (z(rng) < 0 ? -1 : 1) * 1e16 + std::round(z(rng) * 3);
+            case 1: return std::clamp(z(rng), -3.9, 3.9) * 1e300 / 4;  // (|x| ≤ 1e300 is valid)
+            case 2: return z(rng) * 1e-300;
+            case 3: return z(rng) * 4.9e-324 * 64;  // subnormal
+            case 4: return -0.0;
+            case 5: return std::round(z(rng) * 10);  // whole: means like 1.5, 2.5
+            case 7:  // ±2^k: a lane's two words cannot hold them all, so the order decides what is kept
+            case 8: return std::ldexp(z(rng) < 0 ? -1.0 : 1.0, static_cast<int>(std::lround(z(rng) * 40)));
+            case 6: return pct(rng) < 3 ? NaN : 74 + z(rng) * 0.01;
+            default: return 50 + z(rng) * 5;
+        }
+    };
+    std::vector<double> obs;
+    std::vector<std::size_t> off{0};
+    for (int g = 0; g < 60000; ++g) {
+        const int m = g % 2 ? static_cast<int>(off[off.size() - 1] - off[off.size() - 2]) : size(rng);  // pairs
+        const int k = kind(rng);  // one kind per subgroup sometimes, so that a whole pair is tiny or huge
+        for (int j = 0; j < m; ++j) obs.push_back(k < 3 ? (k == 0 ? 1e-305 : k == 1 ? 3e298 : 1e-200) * (j + 1) : value());
+        off.push_back(obs.size());
+    }
+    namespace lim = qm::spc::detail::limits;
+    const SubgroupStats all = lim::subgroup_stats_of(obs, off, true, 1);
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    std::size_t compared = 0;
+    for (std::size_t g = 0; g + 1 < off.size(); ++g) {
+        const std::vector<std::size_t> alone{0, off[g + 1] - off[g]};
+        const SubgroupStats one =
+            lim::subgroup_stats_of(std::span<const double>(obs).subspan(off[g], alone[1]), alone, true, 1);
+        ASSERT_EQ(all.size[g], one.size[0]) << g;
+        ASSERT_TRUE(same(all.mean[g], one.mean[0])) << g << ": " << all.mean[g] << " vs " << one.mean[0];
+        ASSERT_TRUE(same(all.range[g], one.range[0])) << g;
+        ASSERT_TRUE(same(all.sd[g], one.sd[0])) << g;
+        ++compared;
+    }
+    EXPECT_EQ(compared, 60000u);
+    // a pair worked by hand: {1e16, 1, −1e16, 2, 3} sums to exactly 6, mean 1.2 (the double nearest;
+    // a plain left-to-right sum gives 5: 1e16 + 1 rounds to 1e16). The doubles 0.1, 0.2, 0.3, 0.4, 0.5
+    // sum to 1.5 + 2.78e-17 exactly; a fifth of it, 0.3 + 5.6e-18, is nearest the double 0.3
+    // (0.3 − 1.1e-17; the next double up is 0.3 + 4.4e-17)
+    const std::vector<double> two{1e16, 1, -1e16, 2, 3, 0.1, 0.2, 0.3, 0.4, 0.5};
+    const std::vector<std::size_t> off2{0, 5, 10};
+    const SubgroupStats t = qm::spc::subgroup_stats(two, off2);
+    EXPECT_EQ(t.mean[0], 1.2);
+    EXPECT_EQ(t.mean[1], 0.3);
+    EXPECT_EQ(t.range[0], 2e16);
+    EXPECT_EQ(t.range[1], 0.5 - 0.1);
+}
+
+TEST(SubgroupStats, DdDiv2IsDdDivInEachLane) {
+    // dd_div2 (two quotients without an fma) against dd_div wherever it says it stands for it, on
+    // double-double sums with a low word of any size and sign, and whole divisors 1-64.
+    namespace sd = qm::stats::detail;
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> mant(-1.0, 1.0);
+    std::uniform_int_distribution<int> expo(-890, 1000), div(1, 64);
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    std::size_t exact = 0;
+    for (int t = 0; t < 200000; ++t) {
+        const double h0 = std::ldexp(mant(rng), expo(rng)), h1 = std::ldexp(mant(rng), expo(rng));
+        const double l0 = h0 * mant(rng) * 0x1p-53, l1 = h1 * mant(rng) * 0x1p-60;
+        const double n = div(rng);
+        bool ok = false;
+        const sd::v2d q = sd::dd_div2(sd::make2(h0, h1), sd::make2(l0, l1), n, ok);
+        if (!ok) continue;
+        ++exact;
+        ASSERT_TRUE(same(sd::lane(q, 0), sd::dd_div({h0, l0}, static_cast<std::size_t>(n)))) << h0 << " " << l0 << " " << n;
+        ASSERT_TRUE(same(sd::lane(q, 1), sd::dd_div({h1, l1}, static_cast<std::size_t>(n)))) << h1 << " " << l1 << " " << n;
+    }
+    EXPECT_GT(exact, 190000u);
+    bool ok = true;  // a zero or tiny sum: not claimed
+    (void)sd::dd_div2(sd::make2(0.0, 1.0), sd::make2(0.0, 0.0), 5, ok);
+    EXPECT_FALSE(ok);
+    (void)sd::dd_div2(sd::make2(1.0, 1e-300), sd::make2(0.0, 0.0), 5, ok);
+    EXPECT_FALSE(ok);
+}
+
 TEST(SubgroupStats, SkipMissingObservationsAndKeepEmptySubgroups) {
     const std::vector<double> obs{1, NaN, 3, /*g1*/ NaN, NaN, /*g2*/ 7, /*g3*/ 2, 4, 4, 4, 5, 5, 7, 9};
     const std::vector<std::size_t> off{0, 3, 5, 6, 6, 14};

@@ -1316,6 +1316,46 @@ inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double m
     return l0;
 }
 
+/// The mean and range of two subgroups of `len` (2-64) observations, x[0, len) and x[len, 2 len),
+/// one in each lane (subgroup_stats_of's pairs), when every observation is a number of magnitude
+/// ≤ 1e300 and dd_div2 stands for dd_div; false otherwise. The same IEEE operations on each lane
+/// as subgroup_stats_of's one subgroup at a time (its min/max loop, subgroup_sum's plain path of
+/// four double-double lanes, dd_div), so the same bits. Len: len known at compile time (0: not).
+template <std::size_t Len>
+inline bool pair_stats(const double* x, std::size_t len_, stats::detail::v2d& mean, stats::detail::v2d& range) noexcept {
+    using namespace stats::detail;
+    const std::size_t len = Len ? Len : len_;
+    v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
+    v2d lo = splat2(inf), hi = splat2(-inf);
+    DD2 l0, l1, l2, l3;
+    auto take = [&](DD2& l, std::size_t j) QM_LAMBDA_ALWAYS_INLINE {
+        const v2d v = make2(x[j], x[len + j]);
+        fine = and2(fine, le2(abs2(v), splat2(max_magnitude)));  // false for NaN and ±inf
+        lo = min2(v, lo);
+        hi = max2(v, hi);
+        l.add(v);
+    };
+    std::size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+        take(l0, j);
+        take(l1, j + 1);
+        take(l2, j + 2);
+        take(l3, j + 3);
+    }
+    if (j < len) take(l0, j);
+    if (j + 1 < len) take(l1, j + 1);
+    if (j + 2 < len) take(l2, j + 2);
+    if (!all2(fine)) return false;
+    for (const DD2* o : {&l1, &l2, &l3}) {  // DD::add(const DD&): the high word, then the low
+        l0.add(o->hi);
+        l0.lo += o->lo;
+    }
+    bool exact = false;
+    mean = dd_div2(l0.hi, l0.lo, static_cast<double>(len), exact);
+    range = hi - lo;
+    return exact;
+}
+
 /// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty), the
 /// subgroups split over `threads` threads (0: all cores; chunks of about equal numbers of
 /// observations, qm/core/parallel.hpp; each subgroup is computed the same way on any thread).
@@ -1343,42 +1383,75 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
     qm::detail::size_column(s.range, G);
     if (with_sd) qm::detail::size_column(s.sd, G);
     qm::detail::size_column(s.size, G);
-    for_each_group_chunk(off, threads, [&](std::size_t g0, std::size_t g1) {
-        for (std::size_t g = g0; g < g1; ++g) {
-            const double* x = obs.data() + off[g];
-            const std::size_t len = off[g + 1] - off[g];
-            stats::detail::prefetch_ahead(x, 512);  // a stream of observations larger than the caches
-            // one loop: the check, whether none is missing, the smallest and largest (NaN never is)
-            bool bad = false, plain = true;
-            double lo = inf, hi = -inf;
-            for (std::size_t j = 0; j < len; ++j) {
-                const double v = x[j];
-                bad |= std::fabs(v) > max_magnitude;  // infinite too
-                plain &= v == v;
-                lo = v < lo ? v : lo;
-                hi = hi < v ? v : hi;
-            }
-            if (bad) fail_obs();
-            std::size_t m = 0;
-            const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, plain, m);
-            s.size[g] = m;
-            if (m == 0) {
-                s.mean[g] = s.range[g] = nan;
-                if (with_sd) s.sd[g] = nan;
-                continue;
-            }
-            const double mean = stats::detail::dd_div(sum, m);
-            s.mean[g] = mean;
-            s.range[g] = hi - lo;
-            if (!with_sd) continue;
-            if (m < 2) {
-                s.sd[g] = nan;
-                continue;
-            }
-            // Two-pass variance, as R's var(): squared deviations from the accurate mean.
-            std::size_t m2 = 0;
-            s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, plain, m2), m - 1));
+    // Xbar-S (and σ from s): the standard deviation, by the two-pass variance of R's var() (squared
+    // deviations from the accurate mean).
+    auto sd_of = [&](std::size_t g, const double* x, std::size_t len, bool plain, std::size_t m, double mean) {
+        if (!with_sd) return;
+        if (m < 2) {
+            s.sd[g] = nan;
+            return;
         }
+        std::size_t m2 = 0;
+        s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, plain, m2), m - 1));
+    };
+    // Subgroups g and g + 1 at once, one in each lane of two-wide vectors, when they have the same
+    // size (2-64) and every observation is a number: the same IEEE operations as one() and
+    // subgroup_sum's plain path on each lane, so the same bits. False (nothing written) otherwise,
+    // or where dd_div2 cannot stand for dd_div; one() then takes each.
+    auto pair = [&](std::size_t g) {
+        using namespace stats::detail;
+        const std::size_t len = off[g + 1] - off[g];
+        if (len < 2 || len > 64 || off[g + 2] - off[g + 1] != len) return false;
+        const double* x = obs.data() + off[g];
+        v2d mean, range;
+        const bool done = len == 5 ? pair_stats<5>(x, len, mean, range) : pair_stats<0>(x, len, mean, range);
+        if (!done) return false;
+        for (std::size_t k = 0; k < 2; ++k) {
+            s.size[g + k] = len;
+            s.mean[g + k] = lane(mean, static_cast<int>(k));
+            s.range[g + k] = lane(range, static_cast<int>(k));
+            sd_of(g + k, x + k * len, len, true, len, lane(mean, static_cast<int>(k)));
+        }
+        return true;
+    };
+    // One subgroup: a loop for the check, whether none is missing, the smallest and largest (NaN
+    // never is); then the double-double sum (subgroup_sum) and the correctly rounded mean.
+    auto one = [&](std::size_t g) {
+        const double* x = obs.data() + off[g];
+        const std::size_t len = off[g + 1] - off[g];
+        bool bad = false, plain = true;
+        double lo = inf, hi = -inf;
+        for (std::size_t j = 0; j < len; ++j) {
+            const double v = x[j];
+            bad |= std::fabs(v) > max_magnitude;  // infinite too
+            plain &= v == v;
+            lo = v < lo ? v : lo;
+            hi = hi < v ? v : hi;
+        }
+        if (bad) fail_obs();
+        std::size_t m = 0;
+        const stats::detail::DD sum = subgroup_sum<false>(x, len, 0.0, plain, m);
+        s.size[g] = m;
+        if (m == 0) {
+            s.mean[g] = s.range[g] = nan;
+            if (with_sd) s.sd[g] = nan;
+            return;
+        }
+        const double mean = stats::detail::dd_div(sum, m);
+        s.mean[g] = mean;
+        s.range[g] = hi - lo;
+        sd_of(g, x, len, plain, m, mean);
+    };
+    for_each_group_chunk(off, threads, [&](std::size_t g0, std::size_t g1) {
+        std::size_t g = g0;
+        for (; g + 2 <= g1; g += 2) {
+            stats::detail::prefetch_ahead(obs.data() + off[g], 512);  // a stream larger than the caches
+            if (!pair(g)) {
+                one(g);
+                one(g + 1);
+            }
+        }
+        if (g < g1) one(g);
     });
     return s;
 }

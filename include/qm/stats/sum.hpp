@@ -57,6 +57,29 @@ inline double dd_div(const DD& s, std::size_t n) noexcept {
     return m;
 }
 
+/// dd_div for two double-double sums at once (hi, lo two-wide), each by n (a whole number below
+/// 2^26), without an fma: the remainder hi − m·n that dd_div takes by one fma is (hi − p) − e here,
+/// p + e = m·n exactly by Dekker's two-product (n splits exactly: its low half is 0). Both
+/// subtractions are exact (hi − p by Sterbenz's lemma, p being within an ulp of hi; then the
+/// remainder of a correctly rounded quotient is itself a double), so the bits are dd_div's where
+/// `exact` is set: both |hi + lo| at least 2^-900 (no product term underflows) and both quotients at
+/// most 1e300 (the split of m, up to 1e300 · 134217729, stays finite). Elsewhere (a zero or tiny sum,
+/// a quotient beyond the inputs' 1e300) the caller uses dd_div.
+inline v2d dd_div2(v2d s_hi, v2d s_lo, double n, bool& exact) noexcept {
+    const v2d dn = splat2(n);
+    const v2d hi = s_hi + s_lo;
+    const v2d lo = s_lo - (hi - s_hi);
+    v2d m = hi / dn;
+    exact = !any2(or2(le2(abs2(hi), splat2(0x1p-900)), lt2(splat2(1e300), abs2(m)))) && !any2(ne2(hi, hi));
+    const v2d c = splat2(134217729.0) * m;  // Dekker's split of m: mh (26 bits) + ml
+    const v2d mh = c - (c - m), ml = m - mh;
+    const v2d p = m * dn;
+    const v2d e = (mh * dn - p) + ml * dn;
+    const v2d r = ((hi - p) - e) + lo;
+    m += r / dn;
+    return m;
+}
+
 /// Four-lane accurate sum of f(i) over i in [0, n), skipping terms for which keep(i) is false.
 template <class Term>
 inline MeanCount lanes_mean(std::size_t n, Term term) noexcept {

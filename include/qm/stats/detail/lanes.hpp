@@ -29,6 +29,14 @@
 #define QM_SSE2_MASKS 0
 #endif
 
+// QM_LAMBDA_ALWAYS_INLINE: after a lambda's parameter list, asks GCC and Clang to inline it (GCC 12
+// leaves a small lambda called from an unrolled loop as a call per element otherwise).
+#if defined(__GNUC__) || defined(__clang__)
+#define QM_LAMBDA_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define QM_LAMBDA_ALWAYS_INLINE
+#endif
+
 namespace qm::stats::detail {
 
 /// std::max(0.0, v) — v when v > 0, else +0.0 (NaN and −0.0 included) — as SSE2's maxsd where
