@@ -1585,6 +1585,23 @@ TEST(BadInput, ZeroNegativeInfiniteOrMissingDenominators) {
                  "denominators: not used by chart c");
 }
 
+TEST(XbarChart, AnEmptySubgroupGivenWithStatisticsIsLeftOut) {
+    // Statistics given directly (not from subgroup_stats): subgroup 2 has no observation but a
+    // range of 100 and an sd of 50. It is not used, so for sizes of 5: R̄ = (2 + 4 + 6)/3 = 4,
+    // s̄ = (1 + 2 + 3)/3 = 2, and the grand mean is (10 + 11 + 12)/3 = 11.
+    const std::vector<double> mean{10, 11, NaN, 12}, range{2, 4, 100, 6}, sd{1, 2, 50, 3};
+    const std::vector<std::size_t> size{5, 5, 0, 5};
+    const ChartPhaseInput in{.subgroups = {mean, range, sd, size}};
+    const PhaseChart r = qm::spc::chart_limits(ChartType::xbar_r, in);
+    EXPECT_EQ(r.info.dispersion, 4.0);
+    EXPECT_EQ(r.info.centre, 11.0);
+    EXPECT_NEAR(r.info.sigma, 4.0 / 2.325929, 1e-6);  // d2(5) = 2.325929 (Montgomery, Appendix VI)
+    qm::spc::LimitOptions mean_sd;
+    mean_sd.subgroup_sigma = qm::spc::SubgroupSigma::mean_sd;
+    EXPECT_EQ(qm::spc::chart_limits(ChartType::xbar_s, in, mean_sd).info.dispersion, 2.0);
+    EXPECT_EQ(qm::spc::chart_limits(ChartType::xbar_s, in).info.dispersion, 2.0);  // pooled s of one size: s̄
+}
+
 TEST(BadInput, SubgroupsOfOneForXbarCharts) {
     const std::vector<double> obs{1, 2, 3, 4, 5, 6, 7};
     const std::vector<std::size_t> off{0, 2, 4, 6, 7};

@@ -1494,17 +1494,28 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
                                                      const LimitOptions& o) {
     SubgroupSigmaEstimate e{resolve(o.subgroup_sigma, chart), true, 0, nan, nan, o.published_d2};
     const std::size_t n = s.count();
+    bool empty_nan = true;  // every empty subgroup's range and sd are NaN (subgroup_stats' are)
     for (std::size_t i = 0; i < n; ++i) {
-        if (s.size[i] == 0) continue;
+        if (s.size[i] == 0) {
+            empty_nan = empty_nan && s.range[i] != s.range[i] && (s.sd.empty() || s.sd[i] != s.sd[i]);
+            continue;
+        }
         if (e.common_size == 0) e.common_size = s.size[i];
         else if (s.size[i] != e.common_size) e.constant_size = false;
     }
     auto use = [&](std::size_t i, double stat) { return used(i) && s.size[i] >= 2 && stat == stat; };
+    // Every row used, one size of at least 2 and NaN statistics for the empty subgroups: the
+    // statistics to add are those that are numbers, in order, which add_numbers adds four at a time
+    // (the same lanes and bits as Sum::add one by one). Ranges and sds are validated >= 0.
+    bool whole_column = false;
+    if constexpr (Used::all) whole_column = e.constant_size && e.common_size >= 2 && empty_nan;
     Sum a;  // plain or scaled statistics
     switch (e.method) {
         case SubgroupSigma::mean_range:
-            for (std::size_t i = 0; i < n; ++i)
-                if (use(i, s.range[i])) e.constant_size ? a.add(s.range[i]) : a.add(s.range[i] / e.d2_of(s.size[i]));
+            if (whole_column) add_numbers(a, s.range.data(), n, true);
+            else
+                for (std::size_t i = 0; i < n; ++i)
+                    if (use(i, s.range[i])) e.constant_size ? a.add(s.range[i]) : a.add(s.range[i] / e.d2_of(s.size[i]));
             if (a.n == 0) break;
             if (e.constant_size) {
                 e.dispersion = a.mean();
@@ -1514,8 +1525,10 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
             }
             break;
         case SubgroupSigma::mean_sd:
-            for (std::size_t i = 0; i < n; ++i)
-                if (use(i, s.sd[i])) e.constant_size ? a.add(s.sd[i]) : a.add(s.sd[i] / constants::c4(s.size[i]));
+            if (whole_column) add_numbers(a, s.sd.data(), n, true);
+            else
+                for (std::size_t i = 0; i < n; ++i)
+                    if (use(i, s.sd[i])) e.constant_size ? a.add(s.sd[i]) : a.add(s.sd[i] / constants::c4(s.size[i]));
             if (a.n == 0) break;
             if (e.constant_size) {
                 e.dispersion = a.mean();
@@ -1526,7 +1539,10 @@ inline SubgroupSigmaEstimate estimate_subgroup_sigma(ChartType chart, const Subg
             break;
         case SubgroupSigma::pooled_sd:
         case SubgroupSigma::chart_default: {
-            if (e.constant_size) {
+            if (whole_column) {
+                add_numbers(a, s.sd.data(), n, true);
+                if (a.n) e.dispersion = a.mean();
+            } else if (e.constant_size) {
                 for (std::size_t i = 0; i < n; ++i)
                     if (use(i, s.sd[i])) a.add(s.sd[i]);
                 if (a.n) e.dispersion = a.mean();
