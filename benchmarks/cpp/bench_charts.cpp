@@ -10,7 +10,8 @@
 //   run          run chart, qicharts2 preset (median, Anhoej runs and crossings)
 //   i            I chart, qicharts2 preset
 //   mr           MR chart, mdc preset
-//   xbar_r       Xbar chart of subgroups of 5 observations (points = subgroups), mdc preset
+//   xbar_r       Xbar chart of subgroups of 5 observations (points = subgroups), mdc preset: sigma R-bar/d2
+//   xbar_s       the same subgroups, Xbar chart of the S family (sigma from the pooled sd)
 //   p, p_const_n p chart: varying denominators (200-3,000 a point), and a constant one per group
 //   u            u chart: infections per bed-day (Poisson counts, varying exposure)
 //   c            c chart: Poisson counts, mean 4-20
@@ -175,6 +176,7 @@ struct Family {
     Data data;
     qm::spc::ChartType chart = qm::spc::ChartType::xmr;
     const char* preset = "mdc";
+    int observations = 1;  ///< observations per chart point (5 for the subgroup charts)
 };
 
 const std::vector<Family>& families() {
@@ -184,7 +186,8 @@ const std::vector<Family>& families() {
         {"run", Engine::chart, Data::performance, C::run, "qicharts2"},
         {"i", Engine::chart, Data::performance, C::xmr, "qicharts2"},
         {"mr", Engine::chart, Data::performance, C::mr},
-        {"xbar_r", Engine::chart, Data::subgroups, C::xbar_r},
+        {"xbar_r", Engine::chart, Data::subgroups, C::xbar_r, "mdc", 5},
+        {"xbar_s", Engine::chart, Data::subgroups, C::xbar_s, "mdc", 5},
         {"p", Engine::chart, Data::proportion, C::p},
         {"p_const_n", Engine::chart, Data::proportion_const_n, C::p},
         {"u", Engine::chart, Data::rate, C::u},
@@ -329,8 +332,20 @@ void print_summary(const Summary& s) {
                 std::printf(" | %9.1f  (%5.2fx)%s", v / 1e6, v / x, v / x >= 0.5 ? " " : "!");
         }
         std::printf("\n");
+        if (f.observations == 1) continue;
+        // the subgroup charts again per observation: the rate at which they take in data points
+        std::printf("%-12s", (std::string(f.name) + "/obs").c_str());
+        for (int sh = 0; sh < 3; ++sh) {
+            const double v = value_of(s, name(f.name, sh)) * f.observations, x = value_of(s, name("xmr", sh));
+            if (v != v || x != x)
+                std::printf(" | %20s", "-");
+            else
+                std::printf(" | %9.1f  (%5.2fx)%s", v / 1e6, v / x, v / x >= 0.5 ? " " : "!");
+        }
+        std::printf("\n");
     }
-    std::printf("(! = below half the XmR path's rate)\n");
+    std::printf("(! = below half the XmR path's rate; <chart>/obs: a subgroup chart's rate in observations, %s)\n",
+                "each point a subgroup of 5");
 }
 
 }  // namespace

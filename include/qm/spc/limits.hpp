@@ -1356,6 +1356,47 @@ inline bool pair_stats(const double* x, std::size_t len_, stats::detail::v2d& me
     return exact;
 }
 
+/// The standard deviations of pair_stats' two subgroups about their means: subgroup_sum<true>'s
+/// plain path (each squared deviation p = d·d and its exact error into four double-double lanes),
+/// dd_div by len − 1, the square root, on each lane; the error of d·d by Dekker's two-product, which
+/// is the fma's exact error where every nonzero |d| lies in [2^-450, 2^500] (no term underflows,
+/// the split stays finite). False where a deviation lies outside or dd_div2 cannot stand for dd_div
+/// (every deviation 0): the caller then takes each standard deviation one at a time.
+template <std::size_t Len>
+inline bool pair_sd(const double* x, std::size_t len_, stats::detail::v2d mean, stats::detail::v2d& sd) noexcept {
+    using namespace stats::detail;
+    const std::size_t len = Len ? Len : len_;
+    v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
+    DD2 l0, l1, l2, l3;
+    const v2d split = splat2(134217729.0), small = splat2(0x1p-450), large = splat2(0x1p500), zero = splat2(0.0);
+    auto take = [&](DD2& l, std::size_t j) QM_LAMBDA_ALWAYS_INLINE {
+        const v2d d = make2(x[j], x[len + j]) - mean, p = d * d;
+        const v2d a = abs2(d);
+        fine = and2(fine, or2(eq2(d, zero), and2(le2(small, a), le2(a, large))));
+        const v2d c = split * d, dh = c - (c - d), dl = d - dh;
+        l.add(p);
+        l.lo += (((dh * dh - p) + dh * dl) + dl * dh) + dl * dl;  // d·d − p exactly
+    };
+    std::size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+        take(l0, j);
+        take(l1, j + 1);
+        take(l2, j + 2);
+        take(l3, j + 3);
+    }
+    if (j < len) take(l0, j);
+    if (j + 1 < len) take(l1, j + 1);
+    if (j + 2 < len) take(l2, j + 2);
+    if (!all2(fine)) return false;
+    for (const DD2* o : {&l1, &l2, &l3}) {
+        l0.add(o->hi);
+        l0.lo += o->lo;
+    }
+    bool exact = false;
+    sd = sqrt2(dd_div2(l0.hi, l0.lo, static_cast<double>(len - 1), exact));
+    return exact;
+}
+
 /// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty), the
 /// subgroups split over `threads` threads (0: all cores; chunks of about equal numbers of
 /// observations, qm/core/parallel.hpp; each subgroup is computed the same way on any thread).
@@ -1406,11 +1447,15 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         v2d mean, range;
         const bool done = len == 5 ? pair_stats<5>(x, len, mean, range) : pair_stats<0>(x, len, mean, range);
         if (!done) return false;
+        v2d sd;
+        const bool sd_done = with_sd && (len == 5 ? pair_sd<5>(x, len, mean, sd) : pair_sd<0>(x, len, mean, sd));
         for (std::size_t k = 0; k < 2; ++k) {
+            const int lk = static_cast<int>(k);
             s.size[g + k] = len;
-            s.mean[g + k] = lane(mean, static_cast<int>(k));
-            s.range[g + k] = lane(range, static_cast<int>(k));
-            sd_of(g + k, x + k * len, len, true, len, lane(mean, static_cast<int>(k)));
+            s.mean[g + k] = lane(mean, lk);
+            s.range[g + k] = lane(range, lk);
+            if (sd_done) s.sd[g + k] = lane(sd, lk);
+            else sd_of(g + k, x + k * len, len, true, len, lane(mean, lk));
         }
         return true;
     };
