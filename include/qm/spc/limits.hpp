@@ -1435,10 +1435,10 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         std::size_t m2 = 0;
         s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, plain, m2), m - 1));
     };
-    // Subgroups g and g + 1 at once, one in each lane of two-wide vectors, when they have the same
-    // size (2-64) and every observation is a number: the same IEEE operations as one() and
-    // subgroup_sum's plain path on each lane, so the same bits. False (nothing written) otherwise,
-    // or where dd_div2 cannot stand for dd_div; one() then takes each.
+    // The mean and range of subgroups g and g + 1 at once, one in each lane of two-wide vectors,
+    // when they have the same size (2-64) and every observation is a number: the same IEEE
+    // operations as one() and subgroup_sum's plain path on each lane, so the same bits. False
+    // (nothing written) otherwise, or where dd_div2 cannot stand for dd_div; one() then takes each.
     auto pair = [&](std::size_t g) {
         using namespace stats::detail;
         const std::size_t len = off[g + 1] - off[g];
@@ -1447,17 +1447,25 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         v2d mean, range;
         const bool done = len == 5 ? pair_stats<5>(x, len, mean, range) : pair_stats<0>(x, len, mean, range);
         if (!done) return false;
-        v2d sd;
-        const bool sd_done = with_sd && (len == 5 ? pair_sd<5>(x, len, mean, sd) : pair_sd<0>(x, len, mean, sd));
         for (std::size_t k = 0; k < 2; ++k) {
-            const int lk = static_cast<int>(k);
             s.size[g + k] = len;
-            s.mean[g + k] = lane(mean, lk);
-            s.range[g + k] = lane(range, lk);
-            if (sd_done) s.sd[g + k] = lane(sd, lk);
-            else sd_of(g + k, x + k * len, len, true, len, lane(mean, lk));
+            s.mean[g + k] = lane(mean, static_cast<int>(k));
+            s.range[g + k] = lane(range, static_cast<int>(k));
         }
         return true;
+    };
+    // Their standard deviations (pair() has taken them: the same size, every observation a number).
+    auto pair_sds = [&](std::size_t g) {
+        using namespace stats::detail;
+        const std::size_t len = off[g + 1] - off[g];
+        const double* x = obs.data() + off[g];
+        const v2d mean = load2(s.mean.data() + g);
+        v2d sd;
+        if (len == 5 ? pair_sd<5>(x, len, mean, sd) : pair_sd<0>(x, len, mean, sd)) {
+            store2(s.sd.data() + g, sd);
+            return;
+        }
+        for (std::size_t k = 0; k < 2; ++k) sd_of(g + k, x + k * len, len, true, len, s.mean[g + k]);
     };
     // One subgroup: a loop for the check, whether none is missing, the smallest and largest (NaN
     // never is); then the double-double sum (subgroup_sum) and the correctly rounded mean.
@@ -1488,13 +1496,27 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         sd_of(g, x, len, plain, m, mean);
     };
     for_each_group_chunk(off, threads, [&](std::size_t g0, std::size_t g1) {
+        // Blocks of up to 64 subgroups: the means and ranges, then (with_sd) the standard deviations
+        // of the pairs pair() took. Each is a chain of dependent divisions (and a square root); in
+        // two loops, the next pair's chain is not held up behind this one's.
         std::size_t g = g0;
-        for (; g + 2 <= g1; g += 2) {
-            stats::detail::prefetch_ahead(obs.data() + off[g], 512);  // a stream larger than the caches
-            if (!pair(g)) {
-                one(g);
-                one(g + 1);
-            }
+        auto two = [&](std::size_t h) {
+            stats::detail::prefetch_ahead(obs.data() + off[h], 512);  // a stream larger than the caches
+            if (pair(h)) return true;
+            one(h);
+            one(h + 1);
+            return false;
+        };
+        if (!with_sd)
+            for (; g + 2 <= g1; g += 2) two(g);
+        while (g + 2 <= g1) {
+            const std::size_t end = g + std::min<std::size_t>(64, (g1 - g) & ~std::size_t{1});
+            std::uint64_t paired = 0;  // bit k: pair() took subgroups g + 2k and g + 2k + 1
+            for (std::size_t h = g; h < end; h += 2)
+                if (two(h)) paired |= std::uint64_t{1} << ((h - g) / 2);
+            for (std::size_t h = g; h < end; h += 2)
+                if ((paired >> ((h - g) / 2)) & 1) pair_sds(h);
+            g = end;
         }
         if (g < g1) one(g);
     });
