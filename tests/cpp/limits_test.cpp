@@ -1602,6 +1602,66 @@ TEST(XbarChart, AnEmptySubgroupGivenWithStatisticsIsLeftOut) {
     EXPECT_EQ(qm::spc::chart_limits(ChartType::xbar_s, in).info.dispersion, 2.0);  // pooled s of one size: s̄
 }
 
+TEST(XbarChart, GrandMeanOfEveryRowIsTheMaskedLoopsBitForBit) {
+    // With every row used, the grand mean Σ n_i·x̄_i / Σ n_i is added four subgroups at a time; with
+    // a mask (every row marked used) one at a time. The same bits, on means built to tell an order
+    // or a product error apart: sizes 2-9 and 2^40 + 1 (Dekker would need its low half: one at a time), empty
+    // subgroups, means of 0 and −0, ±2^k for k in −60..60, means of magnitude 1e-305 (one at a
+    // time) and 1e300, and ordinary ones. Also Xbar-S, whose σ comes from the pooled sd.
+    std::mt19937_64 rng(31);
+    std::uniform_int_distribution<int> kind(0, 9), size(2, 9), expo(-60, 60);
+    std::normal_distribution<double> z(0.0, 1.0);
+    const std::size_t n = 20000;
+    std::vector<double> mean(n), range(n), sd(n);
+    std::vector<std::size_t> sizes(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        sizes[i] = static_cast<std::size_t>(size(rng));
+        range[i] = std::fabs(z(rng)) * 3;
+        sd[i] = range[i] / 2;
+        switch (kind(rng)) {
+            case 0: mean[i] = (i % 2 ? -1.0 : 1.0) * 0.0; break;
+            case 1: mean[i] = std::ldexp(z(rng) < 0 ? -1.0 : 1.0, expo(rng)); break;
+            case 2: mean[i] = (i % 3 ? 1e-305 : 1e300) * z(rng) / 5; break;
+            case 3:
+                if (i % 7 == 0) {
+                    sizes[i] = 0;
+                    mean[i] = range[i] = sd[i] = NaN;
+                } else if (i % 7 == 1) {
+                    sizes[i] = (std::size_t{1} << 40) + 1;
+                }
+                if (sizes[i] != 0) mean[i] = 50 + z(rng);
+                break;
+            default: mean[i] = 50 + z(rng) * 5;
+        }
+    }
+    ChartPhaseInput in{.subgroups = {mean, range, sd, sizes}};
+    std::vector<std::uint8_t> all(n, 1);
+    ChartPhaseInput masked = in;
+    masked.used = all;
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    qm::spc::LimitOptions o;
+    o.on_insufficient = qm::spc::OnInsufficient::nan_limits;
+    for (ChartType chart : {ChartType::xbar_s}) {
+        const PhaseChart a = qm::spc::chart_limits(chart, in, o), b = qm::spc::chart_limits(chart, masked, o);
+        EXPECT_TRUE(same(a.info.centre, b.info.centre)) << a.info.centre << " vs " << b.info.centre;
+        EXPECT_EQ(a.info.n_used, b.info.n_used);
+        ASSERT_EQ(a.statistic.size(), b.statistic.size());
+        for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same(a.statistic[i], b.statistic[i])) << i;
+    }
+    // many short phases of 5-40 rows, so that the lanes start and stop at every offset: each centre
+    for (std::size_t b = 0, len = 5; b + len <= n; b += len, len = 5 + (len * 7) % 36) {
+        ChartPhaseInput part{.subgroups = {std::span<const double>(mean).subspan(b, len),
+                                           std::span<const double>(range).subspan(b, len),
+                                           std::span<const double>(sd).subspan(b, len),
+                                           std::span<const std::size_t>(sizes).subspan(b, len)}};
+        ChartPhaseInput part_masked = part;
+        part_masked.used = std::span<const std::uint8_t>(all).subspan(b, len);
+        const double c1 = qm::spc::chart_limits(ChartType::xbar_s, part, o).info.centre,
+                     c2 = qm::spc::chart_limits(ChartType::xbar_s, part_masked, o).info.centre;
+        ASSERT_TRUE(same(c1, c2)) << "rows " << b << "-" << b + len << ": " << c1 << " vs " << c2;
+    }
+}
+
 TEST(BadInput, SubgroupsOfOneForXbarCharts) {
     const std::vector<double> obs{1, 2, 3, 4, 5, 6, 7};
     const std::vector<std::size_t> off{0, 2, 4, 6, 7};

@@ -1879,6 +1879,70 @@ struct RecipeSink {
     }
 };
 
+/// An Xbar phase of every row: stat[i] = the mean of a non-empty subgroup (NaN for an empty one),
+/// and into num and den, in order, n_i·x̄_i (exactly, as Sum::add_product) and n_i for each
+/// subgroup of n_i >= 1 whose mean is a number: phase_limits' loop, four subgroups at a time (two
+/// two-wide double-double lanes per sum, as add_in_order) while each block's sizes are 1-2^26 and
+/// its means 0 or of magnitude 2^-900-1e300. There Dekker's two-product gives the fma's exact
+/// error of n_i·x̄_i (n_i splits exactly, its low half 0; no term underflows; the split of x̄_i stays
+/// finite), so the bits are the loop's. A block that is not so is added one row at a time, which
+/// shifts the lanes of the later terms as the loop does; then the blocks realign.
+inline void add_subgroup_means(Sum& num, Sum& den, const SubgroupView& s, double* stat, std::size_t n) noexcept {
+    using namespace stats::detail;
+    const double* mean = s.mean.data();
+    const std::size_t* size = s.size.data();
+    auto one = [&](std::size_t i) {
+        stat[i] = size[i] ? mean[i] : nan;
+        if (size[i] >= 1 && mean[i] == mean[i]) {
+            num.add_product(static_cast<double>(size[i]), mean[i]);
+            den.add(static_cast<double>(size[i]));
+        }
+    };
+    const v2d zero = splat2(0.0), small = splat2(0x1p-900), large = splat2(max_magnitude), split = splat2(134217729.0);
+    auto fine = [&](v2d x) { return or2(eq2(x, zero), and2(le2(small, abs2(x)), le2(abs2(x), large))); };
+    std::size_t i = 0;
+    for (;;) {
+        for (; i < n && (num.n & 3) != 0; ++i) one(i);  // until the next kept row goes to lane 0
+        if (n - i < 4) break;
+        auto lanes = [](const Sum& t, int k) { return DD2{v2d{t.lane[k].hi, t.lane[k + 1].hi}, v2d{t.lane[k].lo, t.lane[k + 1].lo}}; };
+        DD2 a = lanes(num, 0), b = lanes(num, 2), da = lanes(den, 0), db = lanes(den, 2);
+        const std::size_t first = i;
+        for (; i + 4 <= n; i += 4) {
+            const std::size_t* z = size + i;
+            bool ok = z[0] - 1 < (std::size_t{1} << 26) && z[1] - 1 < (std::size_t{1} << 26) &&
+                      z[2] - 1 < (std::size_t{1} << 26) && z[3] - 1 < (std::size_t{1} << 26);
+            const v2d x0 = load2(mean + i), x1 = load2(mean + i + 2);
+            if (!ok || !all2(and2(fine(x0), fine(x1)))) break;
+            store2(stat + i, x0);
+            store2(stat + i + 2, x1);
+            const v2d w0 = make2(static_cast<double>(z[0]), static_cast<double>(z[1])),
+                      w1 = make2(static_cast<double>(z[2]), static_cast<double>(z[3]));
+            auto product = [&](DD2& l, v2d w, v2d x) {
+                const v2d p = w * x, c = split * x, xh = c - (c - x), xl = x - xh;
+                l.add(p);
+                l.lo += (xh * w - p) + xl * w;  // w·x − p exactly
+            };
+            product(a, w0, x0);
+            product(b, w1, x1);
+            da.add(w0);
+            db.add(w1);
+        }
+        auto put = [](Sum& t, const DD2& l, int k) {
+            t.lane[k] = {lane(l.hi, 0), lane(l.lo, 0)};
+            t.lane[k + 1] = {lane(l.hi, 1), lane(l.lo, 1)};
+        };
+        put(num, a, 0);
+        put(num, b, 2);
+        put(den, da, 0);
+        put(den, db, 2);
+        num.n += i - first;
+        den.n += i - first;
+        const std::size_t end = std::min(n, i + 4);  // the block that stopped the vector loop
+        for (; i < end; ++i) one(i);
+    }
+    for (; i < n; ++i) one(i);
+}
+
 /// One phase of chart_limits() on validated input (n rows): writes stat[0, n) and the lines, returns
 /// what they were built from. With a constant sink the per-point lines are computed for the first
 /// row only (every row has the same ones).
@@ -2210,11 +2274,15 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
         case ChartType::xbar_s: {
             const SubgroupView& s = in.subgroups;
             Sum num_, den;
-            for (std::size_t i = 0; i < n; ++i) {
-                stat[i] = s.size[i] ? s.mean[i] : nan;
-                if (used(i) && s.size[i] >= 1 && s.mean[i] == s.mean[i]) {
-                    num_.add_product(static_cast<double>(s.size[i]), s.mean[i]);
-                    den.add(static_cast<double>(s.size[i]));
+            if constexpr (Used::all) {
+                add_subgroup_means(num_, den, s, stat, n);
+            } else {
+                for (std::size_t i = 0; i < n; ++i) {
+                    stat[i] = s.size[i] ? s.mean[i] : nan;
+                    if (used(i) && s.size[i] >= 1 && s.mean[i] == s.mean[i]) {
+                        num_.add_product(static_cast<double>(s.size[i]), s.mean[i]);
+                        den.add(static_cast<double>(s.size[i]));
+                    }
                 }
             }
             info.n_used = num_.n;
