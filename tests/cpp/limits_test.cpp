@@ -1685,6 +1685,48 @@ TEST(BadInput, SubgroupsOfOneForXbarCharts) {
     EXPECT_NO_THROW(qm::spc::chart_limits(ChartType::xbar_s, subgroup_input(s2)));
 }
 
+TEST(BadInput, SubgroupStatisticsGivenDirectly) {
+    // Statistics given as a SubgroupView (not from subgroup_stats): each bad one is named with its
+    // row, at an even row (checked two at a time) and at the last of five (checked alone).
+    const double inf = std::numeric_limits<double>::infinity();
+    for (std::size_t row : {2u, 4u}) {
+        struct Case {
+            const char* what;
+            int column;  // 0 mean, 1 range, 2 sd, 3 size
+            double value;
+            std::string message;
+        };
+        const std::string at = "[" + std::to_string(row) + "]";
+        const Case cases[] = {
+            {"infinite mean", 0, inf, "subgroup_means" + at + ": must be finite (|x| ≤ 1e300) or NaN, got inf"},
+            {"huge mean", 0, -2e300, "subgroup_means" + at + ": must be finite (|x| ≤ 1e300) or NaN, got -2e+300"},
+            {"missing mean", 0, NaN, "subgroup_means" + at + ": missing for a subgroup of 5 observations"},
+            {"negative range", 1, -1, "subgroup_ranges" + at + ": must be non-negative, got -1"},
+            {"infinite range", 1, inf, "subgroup_ranges" + at + ": must be finite or NaN, got inf"},
+            {"negative sd", 2, -0.5, "subgroup_sds" + at + ": must be non-negative, got -0.5"},
+            {"infinite sd", 2, inf, "subgroup_sds" + at + ": must be finite or NaN, got inf"},
+            {"size 201", 3, 201, "subgroup_sizes" + at + ": ranges need subgroups of at most 200 observations"},
+        };
+        for (const Case& c : cases) {
+            SCOPED_TRACE(c.what);
+            std::vector<double> mean{10, 11, 12, 13, 14}, range{2, 3, 4, 5, 6}, sd{1, 1, 2, 2, 3};
+            std::vector<std::size_t> size(5, 5);
+            if (c.column == 0) mean[row] = c.value;
+            if (c.column == 1) range[row] = c.value;
+            if (c.column == 2) sd[row] = c.value;
+            if (c.column == 3) size[row] = static_cast<std::size_t>(c.value);
+            const ChartPhaseInput in{.subgroups = {mean, range, sd, size}};
+            expect_error([&] { qm::spc::chart_limits(ChartType::xbar_r, in); }, c.message);
+        }
+        // an empty subgroup with a missing mean, range and sd is valid
+        std::vector<double> mean{10, 11, 12, 13, 14}, range{2, 3, 4, 5, 6}, sd{1, 1, 2, 2, 3};
+        std::vector<std::size_t> size(5, 5);
+        size[row] = 0;
+        mean[row] = range[row] = sd[row] = NaN;
+        EXPECT_NO_THROW(qm::spc::chart_limits(ChartType::xbar_r, {.subgroups = {mean, range, sd, size}}));
+    }
+}
+
 TEST(BadInput, TimeBetweenEventsMustBePositive) {
     const std::vector<double> y{3, 0, 5};
     expect_error([&] { qm::spc::chart_limits(ChartType::t, {.values = y}); },
