@@ -1316,13 +1316,14 @@ inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double m
     return l0;
 }
 
-/// The mean and range of two subgroups of `len` (2-64) observations, x[0, len) and x[len, 2 len),
-/// one in each lane (subgroup_stats_of's pairs), when every observation is a number of magnitude
-/// ≤ 1e300 and dd_div2 stands for dd_div; false otherwise. The same IEEE operations on each lane
-/// as subgroup_stats_of's one subgroup at a time (its min/max loop, subgroup_sum's plain path of
-/// four double-double lanes, dd_div), so the same bits. Len: len known at compile time (0: not).
+/// The double-double sums and the ranges of two subgroups of `len` (2-64) observations, x[0, len)
+/// and x[len, 2 len), one in each lane (subgroup_stats_of's pairs), when every observation is a
+/// number of magnitude ≤ 1e300; false otherwise. The same IEEE operations on each lane as
+/// subgroup_stats_of's one subgroup at a time (its min/max loop, subgroup_sum's plain path of four
+/// double-double lanes), so the same bits; dd_div2 then gives the means. Len: len known at compile
+/// time (0: not).
 template <std::size_t Len>
-inline bool pair_stats(const double* x, std::size_t len_, stats::detail::v2d& mean, stats::detail::v2d& range) noexcept {
+inline bool pair_sums(const double* x, std::size_t len_, stats::detail::DD2& sum, stats::detail::v2d& range) noexcept {
     using namespace stats::detail;
     const std::size_t len = Len ? Len : len_;
     v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
@@ -1345,25 +1346,24 @@ inline bool pair_stats(const double* x, std::size_t len_, stats::detail::v2d& me
     if (j < len) take(l0, j);
     if (j + 1 < len) take(l1, j + 1);
     if (j + 2 < len) take(l2, j + 2);
-    if (!all2(fine)) return false;
     for (const DD2* o : {&l1, &l2, &l3}) {  // DD::add(const DD&): the high word, then the low
         l0.add(o->hi);
         l0.lo += o->lo;
     }
-    bool exact = false;
-    mean = dd_div2(l0.hi, l0.lo, static_cast<double>(len), exact);
+    sum = l0;
     range = hi - lo;
-    return exact;
+    return all2(fine);
 }
 
-/// The standard deviations of pair_stats' two subgroups about their means: subgroup_sum<true>'s
-/// plain path (each squared deviation p = d·d and its exact error into four double-double lanes),
-/// dd_div by len − 1, the square root, on each lane; the error of d·d by Dekker's two-product, which
-/// is the fma's exact error where every nonzero |d| lies in [2^-450, 2^500] (no term underflows,
-/// the split stays finite). False where a deviation lies outside or dd_div2 cannot stand for dd_div
-/// (every deviation 0): the caller then takes each standard deviation one at a time.
+/// The double-double sums of the squared deviations of pair_sums' two subgroups from their means:
+/// subgroup_sum<true>'s plain path (each squared deviation p = d·d and its exact error into four
+/// double-double lanes) on each lane, the error of d·d by Dekker's two-product, which is the fma's
+/// exact error where every nonzero |d| lies in [2^-450, 2^500] (no term underflows, the split stays
+/// finite); false where a deviation lies outside (the caller then takes each standard deviation one
+/// at a time). dd_div2 by len − 1 and the square root give the standard deviations.
 template <std::size_t Len>
-inline bool pair_sd(const double* x, std::size_t len_, stats::detail::v2d mean, stats::detail::v2d& sd) noexcept {
+inline bool pair_square_sums(const double* x, std::size_t len_, stats::detail::v2d mean,
+                             stats::detail::DD2& sum) noexcept {
     using namespace stats::detail;
     const std::size_t len = Len ? Len : len_;
     v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
@@ -1387,14 +1387,12 @@ inline bool pair_sd(const double* x, std::size_t len_, stats::detail::v2d mean, 
     if (j < len) take(l0, j);
     if (j + 1 < len) take(l1, j + 1);
     if (j + 2 < len) take(l2, j + 2);
-    if (!all2(fine)) return false;
     for (const DD2* o : {&l1, &l2, &l3}) {
         l0.add(o->hi);
         l0.lo += o->lo;
     }
-    bool exact = false;
-    sd = sqrt2(dd_div2(l0.hi, l0.lo, static_cast<double>(len - 1), exact));
-    return exact;
+    sum = l0;
+    return all2(fine);
 }
 
 /// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty), the
@@ -1435,38 +1433,6 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         std::size_t m2 = 0;
         s.sd[g] = std::sqrt(stats::detail::dd_div(subgroup_sum<true>(x, len, mean, plain, m2), m - 1));
     };
-    // The mean and range of subgroups g and g + 1 at once, one in each lane of two-wide vectors,
-    // when they have the same size (2-64) and every observation is a number: the same IEEE
-    // operations as one() and subgroup_sum's plain path on each lane, so the same bits. False
-    // (nothing written) otherwise, or where dd_div2 cannot stand for dd_div; one() then takes each.
-    auto pair = [&](std::size_t g) {
-        using namespace stats::detail;
-        const std::size_t len = off[g + 1] - off[g];
-        if (len < 2 || len > 64 || off[g + 2] - off[g + 1] != len) return false;
-        const double* x = obs.data() + off[g];
-        v2d mean, range;
-        const bool done = len == 5 ? pair_stats<5>(x, len, mean, range) : pair_stats<0>(x, len, mean, range);
-        if (!done) return false;
-        for (std::size_t k = 0; k < 2; ++k) {
-            s.size[g + k] = len;
-            s.mean[g + k] = lane(mean, static_cast<int>(k));
-            s.range[g + k] = lane(range, static_cast<int>(k));
-        }
-        return true;
-    };
-    // Their standard deviations (pair() has taken them: the same size, every observation a number).
-    auto pair_sds = [&](std::size_t g) {
-        using namespace stats::detail;
-        const std::size_t len = off[g + 1] - off[g];
-        const double* x = obs.data() + off[g];
-        const v2d mean = load2(s.mean.data() + g);
-        v2d sd;
-        if (len == 5 ? pair_sd<5>(x, len, mean, sd) : pair_sd<0>(x, len, mean, sd)) {
-            store2(s.sd.data() + g, sd);
-            return;
-        }
-        for (std::size_t k = 0; k < 2; ++k) sd_of(g + k, x + k * len, len, true, len, s.mean[g + k]);
-    };
     // One subgroup: a loop for the check, whether none is missing, the smallest and largest (NaN
     // never is); then the double-double sum (subgroup_sum) and the correctly rounded mean.
     auto one = [&](std::size_t g) {
@@ -1495,28 +1461,70 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         s.range[g] = hi - lo;
         sd_of(g, x, len, plain, m, mean);
     };
+    // Blocks of up to 64 subgroups, taken as pairs (g, g + 1) of one size (2-64) whose observations
+    // are all numbers, one subgroup in each lane of two-wide vectors; the same IEEE operations as
+    // one() on each lane, so the same bits. Each step over the whole block before the next: the sums
+    // and ranges, the means (two dependent divisions each), then the sums of squared deviations and
+    // the standard deviations (two divisions and a square root): the next pair's chain of divisions
+    // then does not wait behind this one's. A pair that is not so, or whose mean or sd dd_div2
+    // cannot give, is taken one subgroup at a time (one(), sd_of()).
     for_each_group_chunk(off, threads, [&](std::size_t g0, std::size_t g1) {
-        // Blocks of up to 64 subgroups: the means and ranges, then (with_sd) the standard deviations
-        // of the pairs pair() took. Each is a chain of dependent divisions (and a square root); in
-        // two loops, the next pair's chain is not held up behind this one's.
+        using namespace stats::detail;
+        constexpr std::size_t block = 32;  // pairs
+        DD2 sums[block];
         std::size_t g = g0;
-        auto two = [&](std::size_t h) {
-            stats::detail::prefetch_ahead(obs.data() + off[h], 512);  // a stream larger than the caches
-            if (pair(h)) return true;
-            one(h);
-            one(h + 1);
-            return false;
-        };
-        if (!with_sd)
-            for (; g + 2 <= g1; g += 2) two(g);
         while (g + 2 <= g1) {
-            const std::size_t end = g + std::min<std::size_t>(64, (g1 - g) & ~std::size_t{1});
-            std::uint64_t paired = 0;  // bit k: pair() took subgroups g + 2k and g + 2k + 1
-            for (std::size_t h = g; h < end; h += 2)
-                if (two(h)) paired |= std::uint64_t{1} << ((h - g) / 2);
-            for (std::size_t h = g; h < end; h += 2)
-                if ((paired >> ((h - g) / 2)) & 1) pair_sds(h);
-            g = end;
+            const std::size_t pairs = std::min(block, (g1 - g) / 2);
+            std::uint32_t took = 0;  // bit k: pair k (subgroups g + 2k, g + 2k + 1) is in the block's vectors
+            auto len_of = [&](std::size_t k) { return off[g + 2 * k + 1] - off[g + 2 * k]; };
+            auto x_of = [&](std::size_t k) { return obs.data() + off[g + 2 * k]; };
+            for (std::size_t k = 0; k < pairs; ++k) {
+                const std::size_t h = g + 2 * k, len = len_of(k);
+                prefetch_ahead(obs.data() + off[h], 512);  // a stream larger than the caches
+                if (len < 2 || len > 64 || off[h + 2] - off[h + 1] != len) continue;
+                v2d range;
+                const bool fine = len == 5 ? pair_sums<5>(x_of(k), len, sums[k], range)
+                                           : pair_sums<0>(x_of(k), len, sums[k], range);
+                if (!fine) continue;
+                took |= std::uint32_t{1} << k;
+                store2(s.range.data() + h, range);
+                s.size[h] = s.size[h + 1] = len;
+            }
+            for (std::size_t k = 0; k < pairs; ++k) {
+                if (!((took >> k) & 1)) continue;
+                bool exact = false;
+                const v2d mean = dd_div2(sums[k].hi, sums[k].lo, static_cast<double>(len_of(k)), exact);
+                if (exact) store2(s.mean.data() + g + 2 * k, mean);
+                else took &= ~(std::uint32_t{1} << k);
+            }
+            for (std::size_t k = 0; k < pairs; ++k)
+                if (!((took >> k) & 1)) {
+                    one(g + 2 * k);
+                    one(g + 2 * k + 1);
+                }
+            if (with_sd) {
+                std::uint32_t square = took;  // pairs whose squared deviations are in the vectors
+                for (std::size_t k = 0; k < pairs; ++k) {
+                    if (!((took >> k) & 1)) continue;
+                    const std::size_t len = len_of(k);
+                    const v2d mean = load2(s.mean.data() + g + 2 * k);
+                    const bool fine = len == 5 ? pair_square_sums<5>(x_of(k), len, mean, sums[k])
+                                               : pair_square_sums<0>(x_of(k), len, mean, sums[k]);
+                    if (!fine) square &= ~(std::uint32_t{1} << k);
+                }
+                for (std::size_t k = 0; k < pairs; ++k) {
+                    if (!((took >> k) & 1)) continue;
+                    const std::size_t h = g + 2 * k, len = len_of(k);
+                    bool exact = false;
+                    if ((square >> k) & 1) {
+                        const v2d var = dd_div2(sums[k].hi, sums[k].lo, static_cast<double>(len - 1), exact);
+                        if (exact) store2(s.sd.data() + h, sqrt2(var));
+                    }
+                    if (!exact)
+                        for (std::size_t j = 0; j < 2; ++j) sd_of(h + j, x_of(k) + j * len, len, true, len, s.mean[h + j]);
+                }
+            }
+            g += 2 * pairs;
         }
         if (g < g1) one(g);
     });
