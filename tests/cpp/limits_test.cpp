@@ -1027,81 +1027,6 @@ TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
     }
 }
 
-// Whole counts and units summed by plain additions (add_whole_pairs) against the definition: Sum
-// row by row; the same totals, count and p̄ bit for bit, with missing rows and every length mod 4;
-// totals of 2^53 or more are left to the double-double sums.
-TEST(PChart, WholeSumsAreTheDefinitionsBits) {
-    namespace L = qm::spc::detail::limits;
-    std::mt19937_64 rng(11);
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (int iter = 0; iter < 200; ++iter) {
-        const std::size_t n = static_cast<std::size_t>(iter % 9) + rng() % 3000;
-        std::vector<double> y(n), d(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            d[i] = static_cast<double>(1 + rng() % (iter % 2 ? 5000 : 1'000'000'000));
-            y[i] = static_cast<double>(rng() % (static_cast<std::uint64_t>(d[i]) + 1));
-            if (rng() % 50 == 0) (rng() % 2 ? y[i] : d[i]) = nan;
-        }
-        L::Sum wy, wd, sy, sd;
-        for (std::size_t i = 0; i < n; ++i)
-            if (y[i] == y[i] && d[i] == d[i]) {
-                wy.add(y[i]);
-                wd.add(d[i]);
-            }
-        // validated whole (p, np, p′) or tested in the pass (u, u′, p without whole counts required)
-        if (iter % 3 == 0)
-            ASSERT_TRUE(L::add_whole_pairs<true>(sy, sd, y.data(), d.data(), n)) << "iteration " << iter;
-        else
-            ASSERT_TRUE(L::add_whole_pairs<false>(sy, sd, y.data(), d.data(), n)) << "iteration " << iter;
-        ASSERT_EQ(sy.n, wy.n);
-        ASSERT_EQ(sd.n, wd.n);
-        const auto ty = sy.total(), wty = wy.total(), td = sd.total(), wtd = wd.total();
-        EXPECT_EQ(ty.hi, wty.hi);
-        EXPECT_EQ(ty.lo, wty.lo);
-        EXPECT_EQ(td.hi, wtd.hi);
-        EXPECT_EQ(td.lo, wtd.lo);
-        if (wy.n == 0) continue;
-        const double want = L::ratio(wy, wd), got = L::ratio(sy, sd);
-        EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << "iteration " << iter;
-    }
-    const std::vector<double> y{1, 2, 3}, d{0x1p52, 0x1p52, 3};  // Σd = 2^53 + 3: not exact in a double
-    L::Sum sy, sd;
-    EXPECT_FALSE(L::add_whole_pairs<false>(sy, sd, y.data(), d.data(), 3));
-    EXPECT_FALSE(L::add_whole_pairs<true>(sy, sd, y.data(), d.data(), 3));
-    EXPECT_EQ(sy.n, 0u);
-}
-
-// Tested in the pass: one count or unit that is not whole, in a block of four rows, in a later
-// block of 1,024 or in the last rows, leaves the sums to the double-double lanes (false, the sums
-// untouched); one in a row that is not used (the other column missing) does not.
-TEST(UChart, SumsOfUnitsNotKnownWholeAreTestedRowByRow) {
-    namespace L = qm::spc::detail::limits;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    const std::size_t n = 5003;  // 1,250 blocks of four and three rows after them
-    for (std::size_t at : {std::size_t{0}, std::size_t{3}, std::size_t{1500}, std::size_t{4999}, std::size_t{5002}}) {
-        for (int column = 0; column < 2; ++column) {
-            std::vector<double> y(n, 3.0), d(n, 2000.0);
-            (column == 0 ? y : d)[at] = column == 0 ? 2.5 : 1999.75;  // 2.5 infections; 1,999.75 bed-days
-            L::Sum sy, sd;
-            EXPECT_FALSE(L::add_whole_pairs<true>(sy, sd, y.data(), d.data(), n)) << "row " << at;
-            EXPECT_EQ(sy.n, 0u);
-            EXPECT_EQ(sy.total().hi, 0.0);
-            // the same row with the other column missing is not used: Σy = 3 (n − 1), Σd = 2000 (n − 1)
-            (column == 0 ? d : y)[at] = nan;
-            ASSERT_TRUE(L::add_whole_pairs<true>(sy, sd, y.data(), d.data(), n)) << "row " << at;
-            EXPECT_EQ(sy.n, n - 1);
-            EXPECT_EQ(sy.total().hi, 3.0 * (n - 1));
-            EXPECT_EQ(sd.total().hi, 2000.0 * (n - 1));
-        }
-    }
-    // 2^52 + 1 is whole, but the test (v + 2^52) − 2^52 rounds it: it is only added the other way
-    const std::vector<double> big{0x1p52 + 1, 1}, one{1, 1};
-    L::Sum sy, sd;
-    EXPECT_FALSE(L::add_whole_pairs<true>(sy, sd, one.data(), big.data(), 2));
-    EXPECT_TRUE(L::add_whole_pairs<false>(sy, sd, one.data(), big.data(), 2));
-    EXPECT_EQ(sd.total().hi, 0x1p52 + 2);
-}
-
 // The rows check takes a ratio phase's sums in its pass (WholeSums) for every ratio chart and
 // option: the same count and exact totals as Sum row by row over the rows where both are numbers,
 // with missing rows and every length mod 4; not ready when a used unit is not whole, when a total
@@ -1147,19 +1072,25 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                         if (w == w) lo = std::min(lo, w), hi = std::max(hi, w);
                     EXPECT_EQ(ws.d_lo, lo) << "iteration " << iter;
                     EXPECT_EQ(ws.d_hi, hi) << "iteration " << iter;
-                    // a unit that is not whole (bed-days of a u chart): not ready, unless its count is missing
-                    if (chart == ChartType::u) {
-                        const std::size_t at = rng() % n;
-                        const double keep_y = y[at], keep_d = d[at];
-                        y[at] = 1;
-                        d[at] = 2.5;
-                        ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws));
-                        EXPECT_FALSE(ws.ready) << "row " << at << " of " << n;
-                        y[at] = nan;
-                        ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws));
-                        EXPECT_TRUE(ws.ready) << "row " << at << " of " << n;
-                        y[at] = keep_y;
-                        d[at] = keep_d;
+                    // a unit that is not whole (bed-days of a u chart) or a count that is not (2.5
+                    // infections, where whole counts are not required): not ready, unless the other
+                    // column of its row is missing (the row is not used)
+                    if (chart == ChartType::u || (chart == ChartType::p && !whole)) {
+                        for (int column = whole ? 1 : 0; column < 2; ++column) {  // (whole: 2.5 is an error)
+                            const std::size_t at = rng() % n;
+                            const double keep_y = y[at], keep_d = d[at];
+                            y[at] = column == 0 ? 2.5 : 1;
+                            d[at] = column == 0 ? 2000 : 2.5;
+                            ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws));
+                            EXPECT_FALSE(ws.ready) << "row " << at << " of " << n << ", column " << column;
+                            (column == 0 ? d : y)[at] = nan;
+                            if (column == 1 || !den_error) {
+                                ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws));
+                                EXPECT_TRUE(ws.ready) << "row " << at << " of " << n << ", column " << column;
+                            }
+                            y[at] = keep_y;
+                            d[at] = keep_d;
+                        }
                     }
                 }
     // a failing row (a numerator above its denominator): false, and not ready

@@ -311,75 +311,17 @@ inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t
 
 /// A ratio phase's Σy, Σd and count over the rows where both are numbers, taken by the rows check
 /// (rows_pass_kernel) in its pass over them when every such y and d is whole and both totals are
-/// below 2^53 (ready; exact, as add_whole_pairs), for phase_limits to use instead of a pass of its own.
-/// `checked`: the pass finished (every row passed), so `ready` false means the sums are not exact
-/// and a second try (add_whole_pairs) would fail too. The same pass also gives the smallest and
-/// largest denominator of the rows that have one (d_lo > d_hi when it did not finish, or none has):
-/// equal, every point has the same σ_i, and so the same lines.
+/// below 2^53 (ready: each partial sum is then exact in any order, so plain additions give the exact
+/// totals, what the double-double lanes would), for phase_limits to use instead of a pass of its own.
+/// The same pass also gives the smallest and largest denominator of the rows that have one (d_lo >
+/// d_hi when it did not finish, or none has): equal, every point has the same σ_i, and so the same
+/// lines.
 struct WholeSums {
     double y = 0, d = 0;
     std::size_t n = 0;
-    bool ready = false, checked = false;
+    bool ready = false;
     double d_lo = inf, d_hi = -inf;
 };
-
-/// Σy and Σd over the rows where both are numbers, when every such y and d is a whole number >= 0
-/// and both sums stay below 2^53: each partial sum is then exact in any order, so plain additions,
-/// two lanes at a time, give the exact totals — what add_in_order's double-double lanes give (their
-/// low words stay 0; Sum::total() of one lane holding the total is the same exact total). False
-/// (sy, sd untouched) when a sum reaches 2^53, or, with Check, when some y or d is not whole.
-/// Without Check the caller knows they are whole (validated counts and units of a p, np or p′
-/// chart); with it (y, d >= 0 still known) each is tested as (v + 2^52) − 2^52 == v, exact below
-/// 2^52 (a whole number of 2^52 or more may fail the test, and is only added the other way), and
-/// the pass stops at the first block of 1,024 rows that has one (counts per bed-day of a u chart
-/// are commonly whole; rates over fractional exposures go back to the double-double sums at once).
-template <bool Check>
-inline bool add_whole_pairs(Sum& sy, Sum& sd, const double* y, const double* d, std::size_t n) noexcept {
-    double ty = 0, td = 0;
-    std::size_t c = 0, i = 0;
-    constexpr double two52 = 0x1p52;
-    auto whole = [](double v) noexcept { return !Check || (v + two52) - two52 == v; };
-#if QM_VECTOR_EXTENSIONS
-    using namespace stats::detail;
-    v2d ay = splat2(0.0), ad = ay, by = ay, bd = ay;
-    v2i c2 = {0, 0};
-    [[maybe_unused]] const v2d t52 = splat2(two52);
-    // rows i, i + 1 as a keep mask, and (with Check) whether a kept one is not whole
-    auto fraction = [&](v2i k, v2d yv, v2d dv) noexcept {
-        return k & (ne2((yv + t52) - t52, yv) | ne2((dv + t52) - t52, dv));
-    };
-    for (std::size_t stop = 0; i + 4 <= n; i = stop) {
-        stop = i + std::min<std::size_t>(1024, (n - i) / 4 * 4);
-        v2i frac = {0, 0};
-        for (; i < stop; i += 4) {
-            const v2d y0 = load2(y + i), d0 = load2(d + i), y1 = load2(y + i + 2), d1 = load2(d + i + 2);
-            const v2i k0 = eq2(y0, y0) & eq2(d0, d0), k1 = eq2(y1, y1) & eq2(d1, d1);
-            ay += keep2(k0, y0);
-            ad += keep2(k0, d0);
-            by += keep2(k1, y1);
-            bd += keep2(k1, d1);
-            c2 -= k0;
-            c2 -= k1;
-            if constexpr (Check) frac |= fraction(k0, y0, d0) | fraction(k1, y1, d1);
-        }
-        if constexpr (Check)
-            if (any2(frac)) return false;
-    }
-    ty = (lane(ay, 0) + lane(ay, 1)) + (lane(by, 0) + lane(by, 1));
-    td = (lane(ad, 0) + lane(ad, 1)) + (lane(bd, 0) + lane(bd, 1));
-    c = static_cast<std::size_t>(c2[0] + c2[1]);
-#endif
-    for (; i < n; ++i)
-        if (y[i] == y[i] && d[i] == d[i]) {
-            if (!whole(y[i]) || !whole(d[i])) return false;
-            ty += y[i];
-            td += d[i];
-            ++c;
-        }
-    if (!(ty < 0x1p53 && td < 0x1p53)) return false;  // (a partial sum at 2^53 or more leaves the total there)
-    set_exact_totals(sy, sd, ty, td, c);
-    return true;
-}
 
 // ---- sums in the order of the rows, four terms at a time ------------------------------------
 
@@ -1125,7 +1067,6 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
     if constexpr (Sums) {
         // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
         if (whole_rows && ty < 0x1p53 && td < 0x1p53) *sums = {ty, td, c, true};
-        sums->checked = true;
         sums->d_lo = lo;
         sums->d_hi = hi;
     }
@@ -1823,7 +1764,7 @@ struct Scratch {
     /// (spread) at a time: 512 KiB, allocated by the first such phase
     WholeSlots<65536> sigma;
     /// Σy, Σd of the next phase's rows, from its rows check (validate_input with &sums), for
-    /// phase_limits with AllRows; phase_limits clears `ready` and `checked` whatever it uses.
+    /// phase_limits with AllRows; phase_limits clears `ready` whatever it uses.
     WholeSums sums;
     /// Set by phase_limits: at least the largest σ_i of a varying ratio phase of every row (the one
     /// behind its lines: × σ_z for Laney), NaN for any other phase. No line of a point with a
@@ -1964,8 +1905,8 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     const double lo_count = o.clip ? 0.0 : -inf;
     const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
-    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready or checked)
-    scratch.sums.ready = scratch.sums.checked = false;
+    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
+    scratch.sums.ready = false;
     scratch.sigma_max = nan;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
@@ -2101,17 +2042,12 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
             const bool laney = chart == ChartType::p_prime || chart == ChartType::u_prime;
             auto present = [&](std::size_t i) -> bool { return (y[i] == y[i]) & (d[i] == d[i]); };  // no branch
             Sum sy, sn;
-            // whole counts and units: exact plain sums below 2^53, taken by the rows check, or here
-            // when it did not take them (validated whole for p, np, p′ with whole counts required;
-            // otherwise tested in the pass)
-            const bool whole = bounded_by_denominator(chart) && o.require_whole_counts;
+            // whole counts and units: exact plain sums below 2^53, taken by the rows check (every
+            // caller with AllRows hands validate_input the scratch's sums); else double-double sums
             bool exact = false;  // sy, sn hold the exact totals (one lane each)
             if constexpr (Used::all) {  // (the statistic comes after the sums, with σ_i where it can)
                 if (taken.ready) {
                     set_exact_totals(sy, sn, taken.y, taken.d, taken.n);
-                    exact = true;
-                } else if (!taken.checked &&
-                           (whole ? add_whole_pairs<false>(sy, sn, y, d, n) : add_whole_pairs<true>(sy, sn, y, d, n))) {
                     exact = true;
                 } else {
                     auto keep = [&](std::size_t i) { return present(i); };
@@ -2413,7 +2349,9 @@ inline PhaseLimitInfo apart_from_input(const ChartPhaseInput& in, std::size_t n,
 inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
                                    std::span<double> stat, LineColumns& L, std::size_t offset) {
     using namespace detail::limits;
-    const std::size_t n = validate_input(chart, in, o, offset);
+    Scratch scratch;  // (a ratio phase of every row: the rows check also takes its sums, for phase_limits)
+    const bool sums = kind_of(chart) == Kind::ratio && in.used.empty();
+    const std::size_t n = validate_input(chart, in, o, offset, false, sums ? &scratch.sums : nullptr);
     if (stat.size() < offset + n)
         fail_argument("statistic_out", "needs at least " + std::to_string(offset + n) + " rows, got " +
                                            std::to_string(stat.size()));
@@ -2421,7 +2359,6 @@ inline PhaseLimitInfo chart_limits(ChartType chart, const ChartPhaseInput& in, c
         fail_argument("lines_out", "needs at least " + std::to_string(offset + n) + " rows in every column, got " +
                                        std::to_string(rows_of(L)));
     return apart_from_input(in, n, stat, L, offset, [&](double* st, LineColumns& lines, std::size_t off) {
-        Scratch scratch;
         const ColumnSink sink{lines, off};
         if (in.used.empty()) return phase_limits(chart, in, n, o, st, sink, AllRows{}, scratch);
         return phase_limits(chart, in, n, o, st, sink, MaskRows{in.used.data()}, scratch);
