@@ -478,14 +478,16 @@ struct Buffer {
 /// Quickselect with a median-of-three pivot and a branch-free three-way partition into the other
 /// buffer (every value is written to both ends; only the cursor of its side moves), so that the
 /// cost does not depend on how the comparisons fall — std::nth_element mispredicts about every
-/// other one. Degenerate pivots (more rounds than any input needs in practice) hand over to
+/// other one. The rounds go on down to two values (a series of 60: about six rounds), where
+/// std::nth_element ends it: handing it 16 or 40 values instead was 9% and 30% slower for a g chart
+/// of 60 points. Degenerate pivots (more rounds than any input needs in practice) hand over to
 /// std::nth_element. With `below` (k >= 1), also the (k−1)-th smallest: the largest value left
 /// behind below the final range, or of the final range below the k-th — no second pass.
 inline double select_kth(double* a, double* t, std::size_t n, std::size_t k, double* below = nullptr) noexcept {
     double* base[2] = {a, t};
     int cur = 0;              // a lies in base[cur]
     double left_max = -inf;   // the largest value left behind below the range still searched
-    for (unsigned round = 0; n > 16; ++round) {
+    for (unsigned round = 0; n > 2; ++round) {
         if (round == 64) break;
         const double x = a[0], y = a[n / 2], z = a[n - 1];
         const double p = std::max(std::min(x, y), std::min(std::max(x, y), z));
