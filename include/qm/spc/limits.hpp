@@ -1259,6 +1259,29 @@ inline stats::detail::DD subgroup_sum(const double* x, std::size_t len, double m
     return l0;
 }
 
+/// subgroup_sum's four double-double lanes for two subgroups at once (pair_sums, pair_square_sums):
+/// take(l, j) adds term j of each subgroup to lane l, term j going to lane j mod 4; then the lanes
+/// combined as DD::add(const DD&) does, the high word, then the low.
+template <class Take>
+[[gnu::always_inline]] inline stats::detail::DD2 pair_lanes(std::size_t len, Take& take) noexcept {
+    stats::detail::DD2 l0, l1, l2, l3;
+    std::size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+        take(l0, j);
+        take(l1, j + 1);
+        take(l2, j + 2);
+        take(l3, j + 3);
+    }
+    if (j < len) take(l0, j);
+    if (j + 1 < len) take(l1, j + 1);
+    if (j + 2 < len) take(l2, j + 2);
+    for (const stats::detail::DD2* o : {&l1, &l2, &l3}) {
+        l0.add(o->hi);
+        l0.lo += o->lo;
+    }
+    return l0;
+}
+
 /// The double-double sums and the ranges of two subgroups of `len` (2-64) observations, x[0, len)
 /// and x[len, 2 len), one in each lane (subgroup_stats_of's pairs), when every observation is a
 /// number of magnitude ≤ 1e300; false otherwise. The same IEEE operations on each lane as
@@ -1271,7 +1294,6 @@ inline bool pair_sums(const double* x, std::size_t len_, stats::detail::DD2& sum
     const std::size_t len = Len ? Len : len_;
     v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
     v2d lo = splat2(inf), hi = splat2(-inf);
-    DD2 l0, l1, l2, l3;
     auto take = [&](DD2& l, std::size_t j) QM_LAMBDA_ALWAYS_INLINE {
         const v2d v = make2(x[j], x[len + j]);
         fine = and2(fine, le2(abs2(v), splat2(max_magnitude)));  // false for NaN and ±inf
@@ -1279,21 +1301,7 @@ inline bool pair_sums(const double* x, std::size_t len_, stats::detail::DD2& sum
         hi = max2(v, hi);
         l.add(v);
     };
-    std::size_t j = 0;
-    for (; j + 4 <= len; j += 4) {
-        take(l0, j);
-        take(l1, j + 1);
-        take(l2, j + 2);
-        take(l3, j + 3);
-    }
-    if (j < len) take(l0, j);
-    if (j + 1 < len) take(l1, j + 1);
-    if (j + 2 < len) take(l2, j + 2);
-    for (const DD2* o : {&l1, &l2, &l3}) {  // DD::add(const DD&): the high word, then the low
-        l0.add(o->hi);
-        l0.lo += o->lo;
-    }
-    sum = l0;
+    sum = pair_lanes(len, take);
     range = hi - lo;
     return all2(fine);
 }
@@ -1310,7 +1318,6 @@ inline bool pair_square_sums(const double* x, std::size_t len_, stats::detail::v
     using namespace stats::detail;
     const std::size_t len = Len ? Len : len_;
     v2i fine = ne2(splat2(0.0), splat2(1.0));  // all ones
-    DD2 l0, l1, l2, l3;
     const v2d split = splat2(134217729.0), small = splat2(0x1p-450), large = splat2(0x1p500), zero = splat2(0.0);
     auto take = [&](DD2& l, std::size_t j) QM_LAMBDA_ALWAYS_INLINE {
         const v2d d = make2(x[j], x[len + j]) - mean, p = d * d;
@@ -1320,21 +1327,7 @@ inline bool pair_square_sums(const double* x, std::size_t len_, stats::detail::v
         l.add(p);
         l.lo += (((dh * dh - p) + dh * dl) + dl * dh) + dl * dl;  // d·d − p exactly
     };
-    std::size_t j = 0;
-    for (; j + 4 <= len; j += 4) {
-        take(l0, j);
-        take(l1, j + 1);
-        take(l2, j + 2);
-        take(l3, j + 3);
-    }
-    if (j < len) take(l0, j);
-    if (j + 1 < len) take(l1, j + 1);
-    if (j + 2 < len) take(l2, j + 2);
-    for (const DD2* o : {&l1, &l2, &l3}) {
-        l0.add(o->hi);
-        l0.lo += o->lo;
-    }
-    sum = l0;
+    sum = pair_lanes(len, take);
     return all2(fine);
 }
 
