@@ -1842,7 +1842,7 @@ inline void add_subgroup_means(Sum& num, Sum& den, const SubgroupView& s, double
             den.add(static_cast<double>(size[i]));
         }
     };
-    const v2d zero = splat2(0.0), small = splat2(0x1p-900), large = splat2(max_magnitude), split = splat2(134217729.0);
+    const v2d zero = splat2(0.0), small = splat2(0x1p-900), large = splat2(max_magnitude);
     auto fine = [&](v2d x) { return or2(eq2(x, zero), and2(le2(small, abs2(x)), le2(abs2(x), large))); };
     std::size_t i = 0;
     for (;;) {
@@ -1862,9 +1862,9 @@ inline void add_subgroup_means(Sum& num, Sum& den, const SubgroupView& s, double
             const v2d w0 = make2(static_cast<double>(z[0]), static_cast<double>(z[1])),
                       w1 = make2(static_cast<double>(z[2]), static_cast<double>(z[3]));
             auto product = [&](DD2& l, v2d w, v2d x) {
-                const v2d p = w * x, c = split * x, xh = c - (c - x), xl = x - xh;
+                const v2d p = w * x;
                 l.add(p);
-                l.lo += (xh * w - p) + xl * w;  // w·x − p exactly
+                l.lo += product_error_by_whole2(x, w, p);
             };
             product(a, w0, x0);
             product(b, w1, x1);

@@ -57,10 +57,20 @@ inline double dd_div(const DD& s, std::size_t n) noexcept {
     return m;
 }
 
+/// w·x − p exactly, for p = w·x rounded, w a whole number below 2^26 in each lane: Dekker's
+/// two-product without an fma, w splitting exactly (its low half 0), so two of its four terms are
+/// left out. Exact where no term underflows and the split of x stays finite (|x| ≤ 1e300: x ·
+/// 134217729 ≤ 1.35e308); the callers check both.
+inline v2d product_error_by_whole2(v2d x, v2d w, v2d p) noexcept {
+    const v2d c = splat2(134217729.0) * x;  // Dekker's split of x: xh (26 bits) + xl
+    const v2d xh = c - (c - x), xl = x - xh;
+    return (xh * w - p) + xl * w;
+}
+
 /// dd_div for two double-double sums at once (hi, lo two-wide), each by n (a whole number below
 /// 2^26), without an fma: the remainder hi − m·n that dd_div takes by one fma is (hi − p) − e here,
-/// p + e = m·n exactly by Dekker's two-product (n splits exactly: its low half is 0). Both
-/// subtractions are exact (hi − p by Sterbenz's lemma, p being within an ulp of hi; then the
+/// p + e = m·n exactly (e = product_error_by_whole2(m, n, p)). Both subtractions are exact (hi − p
+/// by Sterbenz's lemma, p being within an ulp of hi; then the
 /// remainder of a correctly rounded quotient is itself a double), so the bits are dd_div's where
 /// `exact` is set: both |hi + lo| at least 2^-900 (no product term underflows) and both quotients at
 /// most 1e300 (the split of m, up to 1e300 · 134217729, stays finite). Elsewhere (a zero or tiny sum,
@@ -71,11 +81,8 @@ inline v2d dd_div2(v2d s_hi, v2d s_lo, double n, bool& exact) noexcept {
     const v2d lo = s_lo - (hi - s_hi);
     v2d m = hi / dn;
     exact = !any2(or2(le2(abs2(hi), splat2(0x1p-900)), lt2(splat2(1e300), abs2(m)))) && !any2(ne2(hi, hi));
-    const v2d c = splat2(134217729.0) * m;  // Dekker's split of m: mh (26 bits) + ml
-    const v2d mh = c - (c - m), ml = m - mh;
     const v2d p = m * dn;
-    const v2d e = (mh * dn - p) + ml * dn;
-    const v2d r = ((hi - p) - e) + lo;
+    const v2d r = ((hi - p) - product_error_by_whole2(m, dn, p)) + lo;
     m += r / dn;
     return m;
 }
