@@ -285,6 +285,17 @@ struct Sum {
         return t;
     }
     double mean() const noexcept { return stats::detail::dd_div(total(), n); }
+    /// Lanes k and k + 1 (k = 0 or 2) as one two-wide accumulator, for loops that add two terms at a
+    /// time (add_in_order); set_pair puts them back.
+    stats::detail::DD2 pair(int k) const noexcept {
+        using stats::detail::make2;
+        return {make2(lane[k].hi, lane[k + 1].hi), make2(lane[k].lo, lane[k + 1].lo)};
+    }
+    void set_pair(int k, const stats::detail::DD2& l) noexcept {
+        using stats::detail::lane;
+        this->lane[k] = {lane(l.hi, 0), lane(l.lo, 0)};
+        this->lane[k + 1] = {lane(l.hi, 1), lane(l.lo, 1)};
+    }
 };
 
 /// The correctly rounded quotient of two double-double sums (Σy / Σn), in practice.
@@ -360,11 +371,8 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
         if (n - i < 4) break;
         DD2 a[K], b[K];  // lanes 0, 1 and 2, 3
         for (std::size_t k = 0; k < K; ++k) {
-            const DD* l = s[k]->lane;
-            a[k].hi = v2d{l[0].hi, l[1].hi};
-            a[k].lo = v2d{l[0].lo, l[1].lo};
-            b[k].hi = v2d{l[2].hi, l[3].hi};
-            b[k].lo = v2d{l[2].lo, l[3].lo};
+            a[k] = s[k]->pair(0);
+            b[k] = s[k]->pair(2);
         }
         // the largest term of each sum's lanes 0, 1 (ma) and 2, 3 (mb), kept for s[0] only by TwoSum
         v2d ma[K], mb[K];
@@ -422,11 +430,8 @@ inline void add_in_order(Sum* const (&s)[K], std::size_t n, Term term, Term2 ter
         }
         if (whole) blocks.template operator()<false>(n);
         for (std::size_t k = 0; k < K; ++k) {
-            DD* l = s[k]->lane;
-            l[0] = {lane(a[k].hi, 0), lane(a[k].lo, 0)};
-            l[1] = {lane(a[k].hi, 1), lane(a[k].lo, 1)};
-            l[2] = {lane(b[k].hi, 0), lane(b[k].lo, 0)};
-            l[3] = {lane(b[k].hi, 1), lane(b[k].lo, 1)};
+            s[k]->set_pair(0, a[k]);
+            s[k]->set_pair(2, b[k]);
             s[k]->n += i - first;
         }
         if (largest && i > first)
@@ -1848,8 +1853,7 @@ inline void add_subgroup_means(Sum& num, Sum& den, const SubgroupView& s, double
     for (;;) {
         for (; i < n && (num.n & 3) != 0; ++i) one(i);  // until the next kept row goes to lane 0
         if (n - i < 4) break;
-        auto lanes = [](const Sum& t, int k) { return DD2{v2d{t.lane[k].hi, t.lane[k + 1].hi}, v2d{t.lane[k].lo, t.lane[k + 1].lo}}; };
-        DD2 a = lanes(num, 0), b = lanes(num, 2), da = lanes(den, 0), db = lanes(den, 2);
+        DD2 a = num.pair(0), b = num.pair(2), da = den.pair(0), db = den.pair(2);
         const std::size_t first = i;
         for (; i + 4 <= n; i += 4) {
             const std::size_t* z = size + i;
@@ -1871,14 +1875,10 @@ inline void add_subgroup_means(Sum& num, Sum& den, const SubgroupView& s, double
             da.add(w0);
             db.add(w1);
         }
-        auto put = [](Sum& t, const DD2& l, int k) {
-            t.lane[k] = {lane(l.hi, 0), lane(l.lo, 0)};
-            t.lane[k + 1] = {lane(l.hi, 1), lane(l.lo, 1)};
-        };
-        put(num, a, 0);
-        put(num, b, 2);
-        put(den, da, 0);
-        put(den, db, 2);
+        num.set_pair(0, a);
+        num.set_pair(2, b);
+        den.set_pair(0, da);
+        den.set_pair(2, db);
         num.n += i - first;
         den.n += i - first;
         const std::size_t end = std::min(n, i + 4);  // the block that stopped the vector loop
