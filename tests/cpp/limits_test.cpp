@@ -9,6 +9,7 @@
 // The last part checks that every kind of bad input is an error naming the argument and the row.
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -1030,12 +1031,14 @@ TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
 // The rows check takes a ratio phase's sums in its pass (WholeSums) for every ratio chart and
 // option: the same count and exact totals as Sum row by row over the rows where both are numbers,
 // with missing rows and every length mod 4; not ready when a used unit is not whole, when a total
-// reaches 2^53, or when a row fails its check.
+// reaches 2^53, or when a row fails its check. Given a column for them, it also writes every row's
+// y_i/d_i (NaN where either is missing), the bits of the division itself.
 TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
     namespace L = qm::spc::detail::limits;
     using qm::spc::ChartType;
     std::mt19937_64 rng(5);
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double r_na = std::bit_cast<double>(std::uint64_t{0x7ff00000000007a2});  // R's NA_real_
     int iter = 0;
     for (ChartType chart : {ChartType::p, ChartType::np, ChartType::p_prime, ChartType::u, ChartType::u_prime})
         for (bool whole : {true, false})
@@ -1046,7 +1049,7 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                     for (std::size_t i = 0; i < n; ++i) {
                         d[i] = static_cast<double>(1 + rng() % 30000);
                         y[i] = static_cast<double>(rng() % (static_cast<std::uint64_t>(d[i]) + 1));
-                        if (rng() % 40 == 0) y[i] = nan;  // a missing count (its unit may stay)
+                        if (rng() % 40 == 0) y[i] = rng() % 2 ? nan : r_na;  // a missing count (its unit may stay)
                         if (!den_error && rng() % 40 == 0) d[i] = nan;
                     }
                     LimitOptions o;
@@ -1058,9 +1061,18 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                             wy.add(y[i]);
                             wd.add(d[i]);
                         }
+                    std::vector<double> q(n, -1.0);
                     L::WholeSums ws;
+                    ws.quotient = q.data();
                     ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws)) << "iteration " << iter;
                     ASSERT_TRUE(ws.ready) << "iteration " << iter;
+                    EXPECT_TRUE(ws.quotients) << "iteration " << iter;
+                    EXPECT_EQ(ws.quotient, q.data());
+                    for (std::size_t i = 0; i < n; ++i) {
+                        // (a missing row: the quiet NaN every missing statistic is, whatever NaN came in)
+                        const double want = y[i] == y[i] && d[i] == d[i] ? y[i] / d[i] : nan;
+                        ASSERT_EQ(std::memcmp(&want, &q[i], sizeof want), 0) << "row " << i << ", iteration " << iter;
+                    }
                     EXPECT_EQ(ws.n, wy.n) << "iteration " << iter;
                     const auto ty = wy.total(), td = wd.total();
                     EXPECT_EQ(ws.y, ty.hi) << "iteration " << iter;
@@ -1095,13 +1107,18 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                 }
     // a failing row (a numerator above its denominator): false, and not ready
     const std::vector<double> y{1, 2, 9, 1, 1}, d{5, 5, 5, 5, 5};
+    std::vector<double> q(y.size());
     L::WholeSums ws;
+    ws.quotient = q.data();
     EXPECT_FALSE(L::rows_pass(ChartType::p, y.data(), d.data(), y.size(), LimitOptions{}, &ws));
     EXPECT_FALSE(ws.ready);
+    EXPECT_FALSE(ws.quotients);
     // totals of 2^53 or more are left to the double-double sums
     const std::vector<double> big_d{0x1p52, 0x1p52, 0x1p52, 3}, small_y{1, 1, 1, 1};
+    ws = {};  // (and without a column, no quotients)
     EXPECT_TRUE(L::rows_pass(ChartType::u, small_y.data(), big_d.data(), 4, LimitOptions{}, &ws));
     EXPECT_FALSE(ws.ready);
+    EXPECT_FALSE(ws.quotients);
 }
 
 // phase_limits takes p̄ (ū) of exact totals as the plain quotient Σy / Σd: the claim is that

@@ -457,6 +457,9 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 const ChartPhaseInput pin = phase_input(b, m);
                 // (a ratio phase of every row: its rows check also takes its sums, for phase_limits)
                 const bool checked_sums = !masked && !opt.dispersion && lim_::kind_of(opt.chart) == lim_::Kind::ratio;
+                double* st = r.statistic.data() + b;
+                // and the statistic y_i/n_i, into the result's own column (p, u, p′, u′)
+                scratch.sums.quotient = checked_sums && opt.chart != ChartType::np ? st : nullptr;
                 (void)lim_::validate_input(opt.chart, pin, lim, b, true, checked_sums ? &scratch.sums : nullptr);
                 // every row with its count and unit has the one unit: one σ_i, so one set of lines for
                 // every point but those missing, which no rule flags whatever their lines
@@ -465,7 +468,6 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 auto at_b = [&](Column<double>& v) { return v.empty() ? nullptr : v.data() + b; };
                 const lim_::RecipeSink sink{r.lines, p, vary, m - 1, at_b(r.point_sigma), at_b(r.point_centre),
                                             at_b(r.point_ceiling)};
-                double* st = r.statistic.data() + b;
                 PhaseLimitInfo info;
                 if (opt.dispersion)
                     info = masked ? lim_::phase_dispersion(opt.chart, pin, m, lim, st, sink, lim_::MaskRows{used.data()})

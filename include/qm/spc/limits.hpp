@@ -326,12 +326,17 @@ inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t
 /// totals, what the double-double lanes would), for phase_limits to use instead of a pass of its own.
 /// The same pass also gives the smallest and largest denominator of the rows that have one (d_lo >
 /// d_hi when it did not finish, or none has): equal, every point has the same σ_i, and so the same
-/// lines.
+/// lines. Given `quotient` (p, u, p′, u′: the phase's statistic column, not overlapping the input),
+/// it also writes y_i/d_i there (NaN where either is missing): `quotients` when every row passed,
+/// so that phase_limits need not divide again. (The rows check's integer and compare work leaves
+/// the divider idle; phase_limits' pass is bound by it.)
 struct WholeSums {
     double y = 0, d = 0;
     std::size_t n = 0;
     bool ready = false;
     double d_lo = inf, d_hi = -inf;
+    double* quotient = nullptr;  ///< in: where y_i/d_i go (none when null); kept by the rows check
+    bool quotients = false;      ///< out: quotient[0, n) holds them
 };
 
 // ---- sums in the order of the rows, four terms at a time ------------------------------------
@@ -921,7 +926,8 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
 /// totals are below 2^53. One read of the counts and denominators fewer for a long phase.
 template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums = false>
 inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr) noexcept {
-    if constexpr (Sums) *sums = WholeSums{};
+    [[maybe_unused]] double* const q = Sums ? sums->quotient : nullptr;  // y_i/d_i (see WholeSums)
+    if constexpr (Sums) *sums = WholeSums{.quotient = q};
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
@@ -981,11 +987,13 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
             a += v;
             b += w;
             ++kept_pairs;
+            if (q != nullptr) store2(q + j, v / w);
         } else {
             k = eq2(v, v) & eq2(w, w);
             a += keep2(k, v);
             b += keep2(k, w);
             kept -= k;
+            if (q != nullptr) store2(q + j, select2(k, v / w, splat2(nan)));
         }
         w_lo = min2(w, w_lo);  // (a missing w is passed over: min2(NaN, b) is b)
         w_hi = max2(w, w_hi);
@@ -1053,6 +1061,8 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         if (T && v == v && !(v > 0)) return false;
         if constexpr (Ratio) {
             const double w = d[i];
+            if constexpr (Sums)
+                if (q != nullptr) q[i] = v == v && w == w ? v / w : nan;
             if (w != w) {
                 if (DenError && v == v) return false;
                 continue;
@@ -1073,9 +1083,15 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
     }
     if constexpr (Sums) {
         // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
-        if (whole_rows && ty < 0x1p53 && td < 0x1p53) *sums = {ty, td, c, true};
+        if (whole_rows && ty < 0x1p53 && td < 0x1p53) {
+            sums->y = ty;
+            sums->d = td;
+            sums->n = c;
+            sums->ready = true;
+        }
         sums->d_lo = lo;
         sums->d_hi = hi;
+        sums->quotients = q != nullptr;
     }
     return true;
 }
@@ -1717,7 +1733,7 @@ struct PowMemo {
     }
 };
 
-/// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere: two rows at a time
+/// out[i] = f(y_i, n_i) for the rows where both are numbers, NaN elsewhere (none for out null): two rows at a time
 /// (f takes and returns two-wide lanes; the odd last row goes through the same f, padded with NaN).
 /// With out2 and g, out2[i] = g(y_i, n_i) in the same pass; with out3 (not null) and h too,
 /// out3[i] = h(f(y_i, n_i), g(y_i, n_i)) (Laney's z_i from the statistic and σ_i). Returns the
@@ -1733,7 +1749,7 @@ inline double ratio_rows(double* out, const double* y, const double* d, std::siz
     auto rows2 = [&](v2d yv, v2d dv, auto put) {
         const v2i ok = and2(is_number2(yv), is_number2(dv));
         const v2d a = f(yv, dv);
-        put(out, select2(ok, a, missing));
+        if (out != nullptr) put(out, select2(ok, a, missing));
         if constexpr (two) {
             const v2d b = g(yv, dv);
             largest = max2(b, largest);  // (a NaN is passed over: max2(NaN, m) is m)
@@ -1901,7 +1917,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
     [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
-    scratch.sums.ready = false;
+    scratch.sums.ready = scratch.sums.quotients = false;
     scratch.sigma_max = nan;
 
     // Too few points: throw, or NaN lines (keeping the statistic and any centre).
@@ -2090,19 +2106,11 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 const v2d v = splat2(spread);
                 if (laney && sigmas == nullptr) sigmas = scratch.b.get(n);
                 if (laney) zs = scratch.a.get(n);
-                if (chart == ChartType::np)
-                    ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
-                else if (sigmas == nullptr)
-                    ratio_rows(stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; });
-                else if (n < 4096)
-                    largest_sigma = ratio_rows(
-                        stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
-                        [v](v2d, v2d dv) { return sqrt2(v / dv); }, zs, z_of);
-                else {
-                    // a long phase: σ_i of whole denominators (list sizes, bed-days) taken once each and
-                    // looked up after: a division and a square root fewer per point, the same bits.
-                    // Left after 1,024 pairs of rows if more than a quarter had a denominator without
-                    // a slot (above 65,535 or not whole).
+                // A long phase: σ_i of whole denominators (list sizes, bed-days) taken once each and
+                // looked up after: a division and a square root fewer per point, the same bits.
+                // Left after 1,024 pairs of rows if more than a quarter had a denominator without
+                // a slot (above 65,535 or not whole).
+                auto remembered = [&](const double* top, auto quotient) {
                     auto& memo = scratch.sigma;
                     memo.clear();
                     [[maybe_unused]] std::size_t pairs = 0, outside = 0;
@@ -2110,26 +2118,47 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
 #if QM_SSE2_MASKS
                     auto window = memo.window();  // (changes only by put)
 #endif
-                    largest_sigma = ratio_rows(
-                        stat, y, d, n, [](v2d yv, v2d dv) { return yv / dv; }, sigmas,
-                        [&, v](v2d, v2d dv) {
+                    // (a pair not both remembered: out of line, so that the lookup inlines into the pass)
+                    auto take = [&, v](v2d dv) QM_NOINLINE_LAMBDA {
+                        const v2d r = sqrt2(v / dv);
+                        const bool in0 = memo.put(lane(dv, 0), lane(r, 0)), in1 = memo.put(lane(dv, 1), lane(r, 1));
+#if QM_SSE2_MASKS
+                        window = memo.window();
+#endif
+                        outside += !(in0 && in1);
+                        if (pairs == 1024 && 4 * outside > pairs) remember = false;
+                        return r;
+                    };
+                    return ratio_rows(
+                        top == stat ? nullptr : stat, top, d, n, quotient, sigmas,
+                        [&, v](v2d, v2d dv) QM_LAMBDA_ALWAYS_INLINE {
                             if (!remember) return sqrt2(v / dv);
 #if QM_SSE2_MASKS
                             double a, b;
                             ++pairs;
                             if (memo.both(reinterpret_cast<__m128d>(dv), window, a, b)) return make2(a, b);
 #endif
-                            const v2d r = sqrt2(v / dv);
-                            const bool in0 = memo.put(lane(dv, 0), lane(r, 0)), in1 = memo.put(lane(dv, 1), lane(r, 1));
-#if QM_SSE2_MASKS
-                            window = memo.window();
-#endif
-                            outside += !(in0 && in1);
-                            if (pairs == 1024 && 4 * outside > pairs) remember = false;
-                            return r;
+                            return take(dv);
                         },
                         zs, z_of);
-                }
+                };
+                // the statistic y_i/n_i: from the rows check when it wrote it (taken.quotients: then
+                // ratio_rows reads it back as its numerator, NaN where a row is missing, and leaves it)
+                const bool divided = taken.quotients && chart != ChartType::np;
+                auto statistic_pass = [&](auto quotient) {
+                    const double* top = divided ? stat : y;
+                    if (chart == ChartType::np)
+                        ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
+                    else if (sigmas == nullptr) {
+                        if (!divided) ratio_rows(stat, y, d, n, quotient);
+                    } else if (n < 4096)
+                        largest_sigma = ratio_rows(top == stat ? nullptr : stat, top, d, n, quotient, sigmas,
+                                                   [v](v2d, v2d dv) { return sqrt2(v / dv); }, zs, z_of);
+                    else
+                        largest_sigma = remembered(top, quotient);
+                };
+                if (divided) statistic_pass([](v2d st, v2d) { return st; });
+                else statistic_pass([](v2d yv, v2d dv) { return yv / dv; });
             }
             // σ of one point before Laney's adjustment, in qicharts2's / qcc's arithmetic
             auto sigma_i = [&](std::size_t i) {

@@ -36,6 +36,13 @@
 #else
 #define QM_LAMBDA_ALWAYS_INLINE
 #endif
+// QM_NOINLINE_LAMBDA: after a lambda's parameter list, keeps a rare path (a cache miss) out of the
+// loop it is called from, so that the common path around it can be inlined.
+#if defined(__GNUC__) || defined(__clang__)
+#define QM_NOINLINE_LAMBDA __attribute__((noinline))
+#else
+#define QM_NOINLINE_LAMBDA
+#endif
 
 namespace qm::stats::detail {
 
