@@ -1028,6 +1028,92 @@ TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
     }
 }
 
+// Laney's pass over a p′ phase of whole units with their σ in a table (laney_table_rows: two lanes,
+// and four with AVX2 where the processor has it) against its definition, row by row: σ_i =
+// √(p̄(1 − p̄)/n_i) and z_i = (p_i − p̄)/σ_i where both columns are numbers, NaN elsewhere, and the
+// largest σ looked up (a missing unit reads the first slot). Every length mod 4, missing counts and
+// units, the first and last slot used.
+TEST(LaneyCharts, TablePassGivesTheDefinitionsBits) {
+    namespace L = qm::spc::detail::limits;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::mt19937_64 rng(11);
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    std::vector<double> tab(70000, -1.0);  // (a slot read outside the range would give −1)
+    int checked4 = 0;
+    for (int iter = 0; iter < 400; ++iter) {
+        const std::size_t n = iter < 40 ? static_cast<std::size_t>(iter) : 40 + rng() % 5000;
+        const std::size_t first = 1 + rng() % 60000, span = 1 + rng() % 3000;
+        const double bar = 0.01 + 0.98 * static_cast<double>(rng() % 1000) / 1000.0, v = bar * (1 - bar);
+        for (std::size_t k = first; k < first + span; ++k) tab[k] = std::sqrt(v / static_cast<double>(k));
+        std::vector<double> st(n), d(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            d[i] = static_cast<double>(first + (i % 7 == 0 ? (i % 2 ? span - 1 : 0) : rng() % span));
+            st[i] = std::floor(d[i] * bar + static_cast<double>(rng() % 50)) / d[i];
+            if (rng() % 30 == 0) st[i] = nan;
+            if (rng() % 30 == 0) d[i] = nan;
+        }
+        double want_top = -std::numeric_limits<double>::infinity();
+        std::vector<double> want_sigma(n), want_z(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double looked = d[i] == d[i] ? std::sqrt(v / d[i]) : tab[first];
+            want_top = std::max(want_top, looked);
+            const bool ok = st[i] == st[i] && d[i] == d[i];
+            want_sigma[i] = ok ? looked : nan;
+            want_z[i] = ok ? (st[i] - bar) / looked : nan;
+        }
+        auto check = [&](auto pass, const char* name) {
+            std::vector<double> sigma(n, 7.0), z(n, 7.0);
+            const double top = pass(st.data(), d.data(), n, tab.data(), static_cast<double>(first), bar, sigma.data(), z.data());
+            ASSERT_TRUE(same(top, want_top)) << name << ", iteration " << iter << ": " << top << " vs " << want_top;
+            for (std::size_t i = 0; i < n; ++i) {
+                ASSERT_TRUE(same(sigma[i], want_sigma[i])) << name << ", row " << i << ", iteration " << iter;
+                ASSERT_TRUE(same(z[i], want_z[i])) << name << ", row " << i << ", iteration " << iter;
+            }
+        };
+        check(L::laney_table_rows2, "two lanes");
+        check(L::laney_table_rows, "dispatched");
+#if QM_AVX2_DISPATCH
+        if (qm::stats::detail::avx2()) {
+            check(L::laney_table_rows4, "AVX2");
+            ++checked4;
+        }
+#endif
+        for (std::size_t k = first; k < first + span; ++k) tab[k] = -1.0;
+    }
+#if QM_AVX2_DISPATCH
+    if (__builtin_cpu_supports("avx2")) {
+        EXPECT_EQ(checked4, 400);  // (the dispatcher knows the processor)
+    }
+#endif
+    (void)checked4;
+}
+
+// chart_grouped takes a long p′ phase of whole units by that pass; the public chart_limits (whose
+// statistic column may be the caller's input) by the remembered σ_i: the same bits.
+TEST(LaneyCharts, TablePassAndRememberedSigmasGiveTheSameChart) {
+    std::mt19937_64 rng(12);
+    std::vector<double> y(20001), n(y.size());
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        n[i] = static_cast<double>(5000 + rng() % 4000);
+        y[i] = std::floor(n[i] * (i < 9000 ? 0.8 : 0.78)) + static_cast<double>(rng() % 200);
+    }
+    y[333] = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<std::size_t> off{0, y.size()};
+    const auto o = qm::spc::chart_preset("mdc", ChartType::p_prime);
+    const auto g = qm::spc::chart_grouped({.values = y, .denominators = n, .offsets = off}, o);
+    const PhaseChart c = qm::spc::chart_limits(ChartType::p_prime, {.values = y, .denominators = n}, o.limits);
+    ASSERT_EQ(g.phases(), 1u);
+    ASSERT_FALSE(g.point_sigma.empty());
+    EXPECT_EQ(std::memcmp(&g.phase_sigma[0], &c.info.sigma_z, sizeof(double)), 0);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        ASSERT_EQ(std::memcmp(&g.statistic[i], &c.statistic[i], sizeof(double)), 0) << "row " << i;
+        if (i == 333) continue;  // (a missing point has only a centre line)
+        const auto l = g.lines_at(0, i);
+        ASSERT_EQ(std::memcmp(&l.upper, &c.lines.upper[i], sizeof(double)), 0) << "row " << i;
+        ASSERT_EQ(std::memcmp(&l.lower_2sigma, &c.lines.lower_2sigma[i], sizeof(double)), 0) << "row " << i;
+    }
+}
+
 // The rows check takes a ratio phase's sums in its pass (WholeSums) for every ratio chart and
 // option: the same count and exact totals as Sum row by row over the rows where both are numbers,
 // with missing rows and every length mod 4; not ready when a used unit is not whole, when a total

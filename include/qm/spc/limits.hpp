@@ -1771,6 +1771,65 @@ inline double ratio_rows(double* out, const double* y, const double* d, std::siz
     return std::max(lane(largest, 0), lane(largest, 1));
 }
 
+/// Laney's pass over a p′ phase whose units are whole numbers with their σ in a table: for each row,
+/// sigma[i] = tab[d_i] and z[i] = (st_i − bar)/sigma[i] where st_i (the statistic) and d_i are
+/// numbers, NaN elsewhere — ratio_rows' arithmetic with its σ_i looked up. tab holds σ_k for every
+/// whole k from `first` to the largest d_i (a missing d_i reads tab[first]: its row is NaN). Returns
+/// the largest σ_i looked up (−inf for no row). Two lanes at a time; laney_table_rows below takes
+/// the AVX2 version (four) where the processor has it.
+inline double laney_table_rows2(const double* st, const double* d, std::size_t n, const double* tab, double first,
+                                double bar, double* sigma, double* z) noexcept {
+    using namespace stats::detail;
+    const v2d bar2 = splat2(bar), none = splat2(first);
+    return ratio_rows(
+        nullptr, st, d, n, [](v2d s, v2d) { return s; }, sigma,
+        [tab, none](v2d, v2d dv) QM_LAMBDA_ALWAYS_INLINE {
+            const v2d k = select2(eq2(dv, dv), dv, none);
+            return make2(tab[static_cast<std::size_t>(lane(k, 0))], tab[static_cast<std::size_t>(lane(k, 1))]);
+        },
+        z, [bar2](v2d s, v2d sd) { return (s - bar2) / sd; });
+}
+
+#if QM_AVX2_DISPATCH
+/// laney_table_rows2 four rows at a time (AVX2: a gather for the σ_i, the divisions four-wide).
+QM_TARGET_AVX2 inline double laney_table_rows4(const double* st, const double* d, std::size_t n, const double* tab,
+                                               double first, double bar, double* sigma, double* z) noexcept {
+    const __m256d none = _mm256_set1_pd(first), bar4 = _mm256_set1_pd(bar), missing = _mm256_set1_pd(nan);
+    const __m256d every = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));  // (gather every lane)
+    __m256d largest = _mm256_set1_pd(-inf);
+    const bool far = n > 16384;  // prefetch only what will not already be in cache
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        if (far) {
+            stats::detail::prefetch_ahead(st + i, 256);
+            stats::detail::prefetch_ahead(d + i, 256);
+        }
+        const __m256d s = _mm256_loadu_pd(st + i), w = _mm256_loadu_pd(d + i);
+        const __m256d has_d = _mm256_cmp_pd(w, w, _CMP_EQ_OQ);
+        const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, s, _CMP_EQ_OQ), has_d);
+        const __m256d sd = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), tab,
+                                                    _mm256_cvttpd_epi32(_mm256_blendv_pd(none, w, has_d)), every, 8);
+        largest = _mm256_max_pd(sd, largest);  // (sd > largest ? sd : largest, as max2)
+        _mm256_storeu_pd(sigma + i, _mm256_blendv_pd(missing, sd, ok));
+        _mm256_storeu_pd(z + i, _mm256_blendv_pd(missing, _mm256_div_pd(_mm256_sub_pd(s, bar4), sd), ok));
+    }
+    alignas(32) double l[4];
+    _mm256_store_pd(l, largest);
+    double top = std::max(std::max(l[0], l[1]), std::max(l[2], l[3]));
+    if (i < n) top = std::max(top, laney_table_rows2(st + i, d + i, n - i, tab, first, bar, sigma + i, z + i));
+    return top;
+}
+#endif
+
+/// laney_table_rows2, four rows at a time where the processor has AVX2.
+inline double laney_table_rows(const double* st, const double* d, std::size_t n, const double* tab, double first,
+                               double bar, double* sigma, double* z) noexcept {
+#if QM_AVX2_DISPATCH
+    if (stats::detail::avx2()) return laney_table_rows4(st, d, n, tab, first, bar, sigma, z);
+#endif
+    return laney_table_rows2(st, d, n, tab, first, bar, sigma, z);
+}
+
 /// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
 /// grouped computation so that thousands of groups do not allocate thousands of times.
 struct Scratch {
@@ -1916,7 +1975,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
     const double lo_count = o.clip ? 0.0 : -inf;
     const std::size_t rows = L.constant() ? 1 : n;  // rows whose per-point lines are computed
     PhaseLimitInfo info;
-    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready)
+    [[maybe_unused]] const WholeSums taken = scratch.sums;  // (this phase's, when ready or quotients)
     scratch.sums.ready = scratch.sums.quotients = false;
     scratch.sigma_max = nan;
 
@@ -2113,6 +2172,22 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                 auto remembered = [&](const double* top, auto quotient) {
                     auto& memo = scratch.sigma;
                     memo.clear();
+                    // p′ of whole units (checked by the rows check, which wrote the statistic and gave
+                    // their range) spanning at most half as many values as rows: σ_k of every k in the
+                    // range first, then Laney's pass looks each row's up without a check
+                    const double first = taken.d_lo, last = taken.d_hi;
+                    if (laney && top == stat && proportion && o.require_whole_counts && first >= 1 && first <= last &&
+                        last < static_cast<double>(memo.slots) && last - first < static_cast<double>(n / 2)) {
+                        double* const tab = memo.value.get();
+                        const auto k1 = static_cast<std::size_t>(last) + 1;
+                        std::size_t k = static_cast<std::size_t>(first);
+                        for (; k + 2 <= k1; k += 2) {
+                            const auto a = static_cast<double>(k);
+                            store2(tab + k, sqrt2(v / make2(a, a + 1)));  // (sigma_i()'s arithmetic)
+                        }
+                        if (k < k1) tab[k] = lane(sqrt2(v / splat2(static_cast<double>(k))), 0);
+                        return laney_table_rows(stat, d, n, tab, first, bar, sigmas, zs);
+                    }
                     [[maybe_unused]] std::size_t pairs = 0, outside = 0;
                     bool remember = QM_SSE2_MASKS;
 #if QM_SSE2_MASKS

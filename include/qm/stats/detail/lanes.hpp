@@ -28,6 +28,17 @@
 #else
 #define QM_SSE2_MASKS 0
 #endif
+// QM_AVX2_DISPATCH: on x86-64 with GCC or Clang, a few divider-bound passes also have an AVX2
+// version (four lanes; the same IEEE operations per lane, so the same bits), compiled for that
+// target by a function attribute and chosen at run time when the processor has AVX2 (avx2()).
+// Define QM_NO_AVX2_DISPATCH to leave them out.
+#if QM_VECTOR_EXTENSIONS && defined(__x86_64__) && !defined(QM_NO_AVX2_DISPATCH)
+#include <immintrin.h>
+#define QM_AVX2_DISPATCH 1
+#define QM_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#define QM_AVX2_DISPATCH 0
+#endif
 
 // QM_LAMBDA_ALWAYS_INLINE: after a lambda's parameter list, asks GCC and Clang to inline it (GCC 12
 // leaves a small lambda called from an unrolled loop as a call per element otherwise).
@@ -45,6 +56,21 @@
 #endif
 
 namespace qm::stats::detail {
+
+#if QM_AVX2_DISPATCH
+/// Whether this processor (and its operating system) runs AVX2 code: asked once.
+inline bool avx2() noexcept {
+#if defined(__AVX2__)
+    return true;
+#else
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return yes;
+#endif
+}
+#endif
 
 /// std::max(0.0, v) — v when v > 0, else +0.0 (NaN and −0.0 included) — as SSE2's maxsd where
 /// available: GCC compiles std::max to a compare and a branch, and a branch on the sign of a CUSUM
