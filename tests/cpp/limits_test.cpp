@@ -1088,6 +1088,56 @@ TEST(LaneyCharts, TablePassGivesTheDefinitionsBits) {
     (void)checked4;
 }
 
+// The σ_i of a short phase whose statistic the rows check wrote (sigma_rows: two lanes, and four
+// with AVX2 where the processor has it) against the definition: σ_i = √(v/n_i) and, for Laney,
+// z_i = (p_i − p̄)/σ_i where both columns are numbers, NaN elsewhere, and the largest σ of the rows
+// with a unit. Units whole and not (u), every length mod 4, with and without z.
+TEST(RatioCharts, DirectSigmaPassGivesTheDefinitionsBits) {
+    namespace L = qm::spc::detail::limits;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::mt19937_64 rng(13);
+    auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    for (int iter = 0; iter < 600; ++iter) {
+        const std::size_t n = iter < 40 ? static_cast<std::size_t>(iter) : 40 + rng() % 4000;
+        const double bar = 0.01 + 0.98 * static_cast<double>(rng() % 1000) / 1000.0, v = bar * (1 - bar);
+        std::vector<double> st(n), d(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            d[i] = iter % 2 ? static_cast<double>(1 + rng() % 5000) : 0.5 + static_cast<double>(rng() % 100000) / 7.0;
+            st[i] = static_cast<double>(rng() % 1000) / 1000.0;
+            if (rng() % 30 == 0) st[i] = nan;
+            if (rng() % 30 == 0) d[i] = nan;
+        }
+        double want_top = -std::numeric_limits<double>::infinity();
+        std::vector<double> want_sigma(n), want_z(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double sd = std::sqrt(v / d[i]);
+            if (d[i] == d[i]) want_top = std::max(want_top, sd);
+            const bool ok = st[i] == st[i] && d[i] == d[i];
+            want_sigma[i] = ok ? sd : nan;
+            want_z[i] = ok ? (st[i] - bar) / sd : nan;
+        }
+        auto check = [&](auto pass, const char* name, bool with_z) {
+            std::vector<double> sigma(n, 7.0), z(n, 7.0);
+            const double top = pass(st.data(), d.data(), n, v, bar, sigma.data(), with_z ? z.data() : nullptr);
+            ASSERT_TRUE(same(top, want_top)) << name << ", iteration " << iter << ": " << top << " vs " << want_top;
+            for (std::size_t i = 0; i < n; ++i) {
+                ASSERT_TRUE(same(sigma[i], want_sigma[i])) << name << ", row " << i << ", iteration " << iter;
+                ASSERT_TRUE(same(z[i], with_z ? want_z[i] : 7.0)) << name << ", row " << i << ", iteration " << iter;
+            }
+        };
+        for (bool with_z : {true, false}) {
+            check(L::sigma_rows2, "two lanes", with_z);
+            check(L::sigma_rows, "dispatched", with_z);
+#if QM_AVX2_DISPATCH
+            if (qm::stats::detail::avx2()) {
+                check(L::sigma_rows4<true>, "AVX2 with z", true);
+                check(L::sigma_rows4<false>, "AVX2", false);
+            }
+#endif
+        }
+    }
+}
+
 // chart_grouped takes a long p′ phase of whole units by that pass; the public chart_limits (whose
 // statistic column may be the caller's input) by the remembered σ_i: the same bits.
 TEST(LaneyCharts, TablePassAndRememberedSigmasGiveTheSameChart) {

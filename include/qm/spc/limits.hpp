@@ -1830,6 +1830,53 @@ inline double laney_table_rows(const double* st, const double* d, std::size_t n,
     return laney_table_rows2(st, d, n, tab, first, bar, sigma, z);
 }
 
+/// The σ_i of a phase whose statistic st (y_i/d_i) is already written, taken directly: sigma[i] =
+/// √(v/d_i) and, with z (Laney), z[i] = (st_i − bar)/sigma[i], where st_i and d_i are numbers, NaN
+/// elsewhere — ratio_rows' arithmetic. Returns the largest √(v/d_i) of the rows with d_i (−inf for
+/// none). Two lanes at a time; sigma_rows below takes the AVX2 version (four) where it can.
+inline double sigma_rows2(const double* st, const double* d, std::size_t n, double v, double bar, double* sigma,
+                          double* z) noexcept {
+    using namespace stats::detail;
+    const v2d v2 = splat2(v), bar2 = splat2(bar);
+    return ratio_rows(
+        nullptr, st, d, n, [](v2d s, v2d) { return s; }, sigma, [v2](v2d, v2d dv) { return sqrt2(v2 / dv); }, z,
+        [bar2](v2d s, v2d sd) { return (s - bar2) / sd; });
+}
+
+#if QM_AVX2_DISPATCH
+/// sigma_rows2 four rows at a time (AVX2: the divisions and square roots four-wide).
+template <bool Z>
+QM_TARGET_AVX2 inline double sigma_rows4(const double* st, const double* d, std::size_t n, double v, double bar,
+                                         double* sigma, double* z) noexcept {
+    const __m256d v4 = _mm256_set1_pd(v), bar4 = _mm256_set1_pd(bar), missing = _mm256_set1_pd(nan);
+    __m256d largest = _mm256_set1_pd(-inf);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d s = _mm256_loadu_pd(st + i), w = _mm256_loadu_pd(d + i);
+        const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, s, _CMP_EQ_OQ), _mm256_cmp_pd(w, w, _CMP_EQ_OQ));
+        const __m256d sd = _mm256_sqrt_pd(_mm256_div_pd(v4, w));
+        largest = _mm256_max_pd(sd, largest);  // (sd > largest ? sd : largest, as max2: a NaN passed over)
+        _mm256_storeu_pd(sigma + i, _mm256_blendv_pd(missing, sd, ok));
+        if constexpr (Z) _mm256_storeu_pd(z + i, _mm256_blendv_pd(missing, _mm256_div_pd(_mm256_sub_pd(s, bar4), sd), ok));
+    }
+    alignas(32) double l[4];
+    _mm256_store_pd(l, largest);
+    double top = std::max(std::max(l[0], l[1]), std::max(l[2], l[3]));
+    if (i < n) top = std::max(top, sigma_rows2(st + i, d + i, n - i, v, bar, sigma + i, Z ? z + i : nullptr));
+    return top;
+}
+#endif
+
+/// sigma_rows2, four rows at a time where the processor has AVX2.
+inline double sigma_rows(const double* st, const double* d, std::size_t n, double v, double bar, double* sigma,
+                         double* z) noexcept {
+#if QM_AVX2_DISPATCH
+    if (stats::detail::avx2())
+        return z ? sigma_rows4<true>(st, d, n, v, bar, sigma, z) : sigma_rows4<false>(st, d, n, v, bar, sigma, z);
+#endif
+    return sigma_rows2(st, d, n, v, bar, sigma, z);
+}
+
 /// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
 /// grouped computation so that thousands of groups do not allocate thousands of times.
 struct Scratch {
@@ -2226,9 +2273,11 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                         ratio_rows(stat, y, d, n, [](v2d yv, v2d) { return yv; });
                     else if (sigmas == nullptr) {
                         if (!divided) ratio_rows(stat, y, d, n, quotient);
-                    } else if (n < 4096)
-                        largest_sigma = ratio_rows(top == stat ? nullptr : stat, top, d, n, quotient, sigmas,
-                                                   [v](v2d, v2d dv) { return sqrt2(v / dv); }, zs, z_of);
+                    } else if (n < 4096 && divided)
+                        largest_sigma = sigma_rows(stat, d, n, spread, bar, sigmas, zs);
+                    else if (n < 4096)
+                        largest_sigma = ratio_rows(stat, y, d, n, quotient, sigmas, [v](v2d, v2d dv) { return sqrt2(v / dv); },
+                                                   zs, z_of);
                     else
                         largest_sigma = remembered(top, quotient);
                 };
