@@ -1352,11 +1352,116 @@ inline bool pair_square_sums(const double* x, std::size_t len_, stats::detail::v
     return all2(fine);
 }
 
+#if QM_AVX2_DISPATCH
+/// Four double-double lanes of subgroup_sum for four subgroups at once (one in each lane of an AVX2
+/// vector), for quad_block: DD::add and DD::add(DD), dd_div with its fma, in four lanes. (Functions
+/// rather than lambdas: a lambda does not take its enclosing function's target.)
+struct Quad {
+    __m256d hi, lo;
+    QM_TARGET_AVX2_FMA [[gnu::always_inline]] static inline void add(Quad& l, __m256d x) noexcept {
+        const __m256d s = _mm256_add_pd(l.hi, x), bb = _mm256_sub_pd(s, l.hi);
+        l.lo = _mm256_add_pd(l.lo, _mm256_add_pd(_mm256_sub_pd(l.hi, _mm256_sub_pd(s, bb)), _mm256_sub_pd(x, bb)));
+        l.hi = s;
+    }
+    /// Observation j of each of the four subgroups of `len` at x (one after another).
+    QM_TARGET_AVX2_FMA [[gnu::always_inline]] static inline __m256d at(const double* x, std::size_t len,
+                                                                         std::size_t j) noexcept {
+        return _mm256_set_pd(x[3 * len + j], x[2 * len + j], x[len + j], x[j]);
+    }
+    /// subgroup_sum's plain path in each lane: of the observations (Square false; also their check,
+    /// minimum and maximum, one()'s) or of the squared deviations from mu with their exact errors.
+    template <bool Square>
+    QM_TARGET_AVX2_FMA [[gnu::always_inline]] static inline Quad sum(const double* x, std::size_t len, __m256d mu,
+                                                                     __m256d& fine, __m256d& lo, __m256d& hi) noexcept {
+        const __m256d big = _mm256_set1_pd(max_magnitude), sign = _mm256_set1_pd(-0.0);
+        Quad l[4];
+        for (Quad& q : l) q.hi = q.lo = _mm256_setzero_pd();
+        for (std::size_t j = 0; j < len; ++j) {
+            Quad& q = l[j & 3];  // term j to lane j mod 4, as subgroup_sum's four running sums
+            const __m256d v = at(x, len, j);
+            if constexpr (Square) {
+                const __m256d d = _mm256_sub_pd(v, mu), p = _mm256_mul_pd(d, d);
+                add(q, p);
+                q.lo = _mm256_add_pd(q.lo, _mm256_fmsub_pd(d, d, p));  // + fma(d, d, −p)
+            } else {
+                fine = _mm256_and_pd(fine, _mm256_cmp_pd(_mm256_andnot_pd(sign, v), big, _CMP_LE_OQ));  // NaN, inf: false
+                lo = _mm256_min_pd(v, lo);  // v < lo ? v : lo, one()'s minimum
+                hi = _mm256_max_pd(v, hi);  // v > hi ? v : hi, one()'s maximum for numbers
+                add(q, v);
+            }
+        }
+        for (int k = 1; k < 4; ++k) {  // l0.add(l1), l0.add(l2), l0.add(l3)
+            add(l[0], l[k].hi);
+            l[0].lo = _mm256_add_pd(l[0].lo, l[k].lo);
+        }
+        return l[0];
+    }
+    /// dd_div(hi + lo, n) in each lane.
+    QM_TARGET_AVX2_FMA [[gnu::always_inline]] static inline __m256d div(const Quad& s, double n) noexcept {
+        const __m256d dn = _mm256_set1_pd(n), hi = _mm256_add_pd(s.hi, s.lo);
+        const __m256d lo = _mm256_sub_pd(s.lo, _mm256_sub_pd(hi, s.hi));
+        const __m256d m = _mm256_div_pd(hi, dn);
+        const __m256d r = _mm256_add_pd(_mm256_fnmadd_pd(m, dn, hi), lo);  // fma(−m, n, hi) + lo
+        return _mm256_add_pd(m, _mm256_div_pd(r, dn));
+    }
+};
+
+/// Subgroups g … g + 4·quads − 1 (quads ≤ 16) as quads: four neighbouring subgroups of one size 2-64
+/// (Len where Len is not 0) whose observations are all numbers of magnitude ≤ 1e300, one subgroup in
+/// each lane of AVX2 vectors. The same IEEE operations on each lane as subgroup_stats_of's one
+/// subgroup at a time — its min/max loop, subgroup_sum's four double-double lanes (the squared
+/// deviations' exact errors by the fma), dd_div's fma remainder — so the same bits, with no range of
+/// values left out (dd_div2's Dekker products need one). Writes each such quad's sizes, means,
+/// ranges and, where sd is not null, standard deviations; returns bit k set for each quad k written
+/// (the others are left to one()). Each step over the whole block before the next, as the pairs do.
+template <std::size_t Len>
+QM_TARGET_AVX2_FMA inline std::uint32_t quad_block(const double* obs, const std::size_t* off, std::size_t g,
+                                                   std::size_t quads, double* mean, double* range, std::size_t* size,
+                                                   double* sd) noexcept {
+    Quad sums[16];
+    __m256d means[16];
+    std::uint32_t took = 0;
+    for (std::size_t k = 0; k < quads; ++k) {
+        const std::size_t h = g + 4 * k, len = off[h + 1] - off[h];
+        stats::detail::prefetch_ahead(obs + off[h], 1024);  // a stream larger than the caches
+        if ((Len && len != Len) || len < 2 || len > 64 || off[h + 2] - off[h + 1] != len ||
+            off[h + 3] - off[h + 2] != len || off[h + 4] - off[h + 3] != len)
+            continue;
+        __m256d fine = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+        __m256d lo = _mm256_set1_pd(inf), hi = _mm256_set1_pd(-inf);
+        sums[k] = Quad::sum<false>(obs + off[h], Len ? Len : len, _mm256_setzero_pd(), fine, lo, hi);
+        if (_mm256_movemask_pd(fine) != 15) continue;
+        took |= std::uint32_t{1} << k;
+        _mm256_storeu_pd(range + h, _mm256_sub_pd(hi, lo));
+        for (std::size_t j = 0; j < 4; ++j) size[h + j] = len;
+    }
+    for (std::size_t k = 0; k < quads; ++k)
+        if ((took >> k) & 1) {
+            const std::size_t h = g + 4 * k;
+            means[k] = Quad::div(sums[k], static_cast<double>(off[h + 1] - off[h]));
+            _mm256_storeu_pd(mean + h, means[k]);
+        }
+    if (sd == nullptr) return took;
+    for (std::size_t k = 0; k < quads; ++k)
+        if ((took >> k) & 1) {
+            const std::size_t h = g + 4 * k, len = off[h + 1] - off[h];
+            __m256d fine, lo, hi;  // (not taken for squares)
+            sums[k] = Quad::sum<true>(obs + off[h], Len ? Len : len, means[k], fine, lo, hi);
+        }
+    for (std::size_t k = 0; k < quads; ++k)
+        if ((took >> k) & 1) {
+            const std::size_t h = g + 4 * k;
+            _mm256_storeu_pd(sd + h, _mm256_sqrt_pd(Quad::div(sums[k], static_cast<double>(off[h + 1] - off[h] - 1))));
+        }
+    return took;
+}
+#endif
+
 /// subgroup_stats(), with the standard deviations only when `with_sd` (else sd is left empty), the
 /// subgroups split over `threads` threads (0: all cores; chunks of about equal numbers of
 /// observations, qm/core/parallel.hpp; each subgroup is computed the same way on any thread).
 inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<const std::size_t> off, bool with_sd,
-                                       unsigned threads = 1) {
+                                       unsigned threads = 1, bool four_wide = true) {
     if (off.size() < 2) fail_argument("subgroup_offsets", "needs at least 2 entries (one subgroup)");
     if (off.front() != 0) fail_argument("subgroup_offsets", 0, "must be 0, got " + std::to_string(off.front()));
     if (off.back() != obs.size())
@@ -1430,6 +1535,25 @@ inline SubgroupStats subgroup_stats_of(std::span<const double> obs, std::span<co
         constexpr std::size_t block = 32;  // pairs
         DD2 sums[block];
         std::size_t g = g0;
+#if QM_AVX2_DISPATCH
+        // with AVX2 and FMA: four subgroups at a time (quad_block), 16 quads a block
+        if (four_wide && avx2_fma())
+            while (g + 4 <= g1) {
+                const std::size_t quads = std::min<std::size_t>(16, (g1 - g) / 4);
+                const std::uint32_t took =
+                    off[g + 1] - off[g] == 5
+                        ? quad_block<5>(obs.data(), off.data(), g, quads, s.mean.data(), s.range.data(), s.size.data(),
+                                        with_sd ? s.sd.data() : nullptr)
+                        : quad_block<0>(obs.data(), off.data(), g, quads, s.mean.data(), s.range.data(), s.size.data(),
+                                        with_sd ? s.sd.data() : nullptr);
+                for (std::size_t k = 0; k < quads; ++k)
+                    if (!((took >> k) & 1))
+                        for (std::size_t j = 0; j < 4; ++j) one(g + 4 * k + j);
+                g += 4 * quads;
+            }
+#else
+        (void)four_wide;
+#endif
         while (g + 2 <= g1) {
             const std::size_t pairs = std::min(block, (g1 - g) / 2);
             std::uint32_t took = 0;  // bit k: pair k (subgroups g + 2k, g + 2k + 1) is in the block's vectors

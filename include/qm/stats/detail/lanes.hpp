@@ -36,6 +36,7 @@
 #include <immintrin.h>
 #define QM_AVX2_DISPATCH 1
 #define QM_TARGET_AVX2 __attribute__((target("avx2")))
+#define QM_TARGET_AVX2_FMA __attribute__((target("avx2,fma")))
 #else
 #define QM_AVX2_DISPATCH 0
 #endif
@@ -67,6 +68,15 @@ inline bool avx2() noexcept {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") != 0;
     }();
+    return yes;
+#endif
+}
+/// Whether it also runs FMA3 (every AVX2 processor so far does): asked once.
+inline bool avx2_fma() noexcept {
+#if defined(__AVX2__) && defined(__FMA__)
+    return true;
+#else
+    static const bool yes = avx2() && __builtin_cpu_supports("fma") != 0;
     return yes;
 #endif
 }
