@@ -12,6 +12,9 @@
 //   mr           MR chart, mdc preset
 //   xbar_r       Xbar chart of subgroups of 5 observations (points = subgroups), mdc preset: sigma R-bar/d2
 //   xbar_s       the same subgroups, Xbar chart of the S family (sigma from the pooled sd)
+//   xbar_r/obs,  the same charts in the shapes counted in observations (the data points a
+//   xbar_s/obs   subgroup chart takes in): one series of 10^6 observations (200,000 subgroups of 5)
+//                and 10,000 series x 60 observations (12 subgroups each); items = observations
 //   p, p_const_n p chart: varying denominators (200-3,000 a point), and a constant one per group
 //   u            u chart: infections per bed-day (Poisson counts, varying exposure)
 //   c            c chart: Poisson counts, mean 4-20
@@ -39,6 +42,7 @@
 #include <map>
 #include <numbers>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -177,6 +181,9 @@ struct Family {
     qm::spc::ChartType chart = qm::spc::ChartType::xmr;
     const char* preset = "mdc";
     int observations = 1;  ///< observations per chart point (5 for the subgroup charts)
+    /// the shapes' points are observations (so 1/observations as many chart points), and so are
+    /// the items counted
+    bool per_observation = false;
 };
 
 const std::vector<Family>& families() {
@@ -188,6 +195,8 @@ const std::vector<Family>& families() {
         {"mr", Engine::chart, Data::performance, C::mr},
         {"xbar_r", Engine::chart, Data::subgroups, C::xbar_r, "mdc", 5},
         {"xbar_s", Engine::chart, Data::subgroups, C::xbar_s, "mdc", 5},
+        {"xbar_r/obs", Engine::chart, Data::subgroups, C::xbar_r, "mdc", 5, true},
+        {"xbar_s/obs", Engine::chart, Data::subgroups, C::xbar_s, "mdc", 5, true},
         {"p", Engine::chart, Data::proportion, C::p},
         {"p_const_n", Engine::chart, Data::proportion_const_n, C::p},
         {"u", Engine::chart, Data::rate, C::u},
@@ -203,15 +212,16 @@ const std::vector<Family>& families() {
 
 constexpr std::size_t kSeriesPoints = 1'000'000, kGroups = 10'000, kPerGroup = 60;
 
-/// Datasets are built on first use and kept (one per data kind and shape).
-const Dataset& dataset(Data kind, bool grouped) {
-    static std::map<std::pair<int, bool>, Dataset> cache;
-    const auto key = std::pair{static_cast<int>(kind), grouped};
+/// Datasets are built on first use and kept (one per data kind and shape), with 1/divide as many
+/// chart points as the shape has points (divide 5: a subgroup chart whose shape counts observations).
+const Dataset& dataset(Data kind, bool grouped, std::size_t divide = 1) {
+    static std::map<std::tuple<int, bool, std::size_t>, Dataset> cache;
+    const auto key = std::tuple{static_cast<int>(kind), grouped, divide};
     auto it = cache.find(key);
     if (it == cache.end()) {
         const std::uint64_t seed = 1000 + 17 * static_cast<std::uint64_t>(kind) + (grouped ? 1 : 0);
-        it = cache.emplace(key, grouped ? make_dataset(kind, kGroups, kPerGroup, seed)
-                                        : make_dataset(kind, 1, kSeriesPoints, seed)).first;
+        it = cache.emplace(key, grouped ? make_dataset(kind, kGroups, kPerGroup / divide, seed)
+                                        : make_dataset(kind, 1, kSeriesPoints / divide, seed)).first;
     }
     return it->second;
 }
@@ -261,12 +271,13 @@ double run_once(const Family& f, const Dataset& d, unsigned threads, bool count)
 }
 
 void bench(benchmark::State& state, const Family* f, bool grouped, unsigned threads) {
-    const Dataset& d = dataset(f->data, grouped);
+    const std::size_t per = f->per_observation ? static_cast<std::size_t>(f->observations) : 1;
+    const Dataset& d = dataset(f->data, grouped, per);
     for (auto _ : state) {
         run_once(*f, d, threads, false);
         benchmark::ClobberMemory();
     }
-    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.points()));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.points() * per));
     state.counters["flagged"] = run_once(*f, d, threads, true);
 }
 
@@ -332,20 +343,9 @@ void print_summary(const Summary& s) {
                 std::printf(" | %9.1f  (%5.2fx)%s", v / 1e6, v / x, v / x >= 0.5 ? " " : "!");
         }
         std::printf("\n");
-        if (f.observations == 1) continue;
-        // the subgroup charts again per observation: the rate at which they take in data points
-        std::printf("%-12s", (std::string(f.name) + "/obs").c_str());
-        for (int sh = 0; sh < 3; ++sh) {
-            const double v = value_of(s, name(f.name, sh)) * f.observations, x = value_of(s, name("xmr", sh));
-            if (v != v || x != x)
-                std::printf(" | %20s", "-");
-            else
-                std::printf(" | %9.1f  (%5.2fx)%s", v / 1e6, v / x, v / x >= 0.5 ? " " : "!");
-        }
-        std::printf("\n");
     }
-    std::printf("(! = below half the XmR path's rate; <chart>/obs: a subgroup chart's rate in observations, %s)\n",
-                "each point a subgroup of 5");
+    std::printf("(! = below half the XmR path's rate; <chart>/obs: a subgroup chart in the issue's shapes counted in\n"
+                " observations, 10^6 and 10,000 x 60 of them in subgroups of 5: M observations/s)\n");
 }
 
 }  // namespace
