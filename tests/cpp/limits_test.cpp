@@ -1262,6 +1262,32 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
     EXPECT_FALSE(L::rows_pass(ChartType::p, y.data(), d.data(), y.size(), LimitOptions{}, &ws));
     EXPECT_FALSE(ws.ready);
     EXPECT_FALSE(ws.quotients);
+    // a long phase (four rows at a time where the processor has AVX2): a bad row anywhere, alone or
+    // beside a missing one, fails the check
+    {
+        std::vector<double> yy(2003), dd(2003);
+        for (std::size_t i = 0; i < yy.size(); ++i) {
+            dd[i] = static_cast<double>(100 + i % 50);
+            yy[i] = static_cast<double>(i % 90);
+        }
+        LimitOptions strict;
+        strict.missing_denominator_is_error = true;
+        ws = {};  // (no quotients: the column above has 5 rows)
+        EXPECT_TRUE(L::rows_pass(ChartType::p_prime, yy.data(), dd.data(), yy.size(), strict, &ws));
+        EXPECT_TRUE(ws.ready);
+        for (std::size_t at : {std::size_t{0}, std::size_t{1001}, std::size_t{1999}, std::size_t{2002}})
+            for (int bad = 0; bad < 4; ++bad) {
+                auto y2 = yy, d2 = dd;
+                if (at > 0) y2[at - 1] = std::numeric_limits<double>::quiet_NaN();  // (a block of its own)
+                if (bad == 0) y2[at] = d2[at] + 1;      // above its denominator
+                if (bad == 1) y2[at] = 2.5;             // not whole
+                if (bad == 2) d2[at] = 100.5;           // a unit that is not whole
+                if (bad == 3) d2[at] = std::numeric_limits<double>::quiet_NaN();  // a count without its unit
+                EXPECT_FALSE(L::rows_pass(ChartType::p_prime, y2.data(), d2.data(), y2.size(), strict, &ws))
+                    << "row " << at << ", case " << bad;
+                EXPECT_FALSE(ws.ready);
+            }
+    }
     // totals of 2^53 or more are left to the double-double sums
     const std::vector<double> big_d{0x1p52, 0x1p52, 0x1p52, 3}, small_y{1, 1, 1, 1};
     ws = {};  // (and without a column, no quotients)

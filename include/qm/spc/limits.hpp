@@ -911,6 +911,76 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
     return c == ChartType::p || c == ChartType::np || c == ChartType::p_prime;
 }
 
+#if QM_AVX2_DISPATCH
+/// rows_pass_kernel for a bounded ratio chart with whole counts and its sums (p, np, p′), four rows
+/// at a time with AVX2, over the rows [0, n & ~3): the common case (both numbers, whole, 0 <= y <= d
+/// < 2^52) as compares, a block of four with another row by the kernel's row-by-row checks. False
+/// at a row that fails them. Of the rows with both numbers, sy and sd get Σy and Σd (exact partial
+/// sums of whole numbers while the totals stay below 2^53, which the caller checks) and count their
+/// number; lo and hi the smallest and largest d of the rows with one; q (not null) y_i/d_i, NaN
+/// where either is missing.
+template <bool DenError>
+QM_TARGET_AVX2 inline bool bounded_rows4(const double* y, const double* d, std::size_t n, double* q, double& sy,
+                                         double& sd, std::size_t& count, double& lo, double& hi) noexcept {
+    const __m256d zero = _mm256_setzero_pd(), two52 = _mm256_set1_pd(0x1p52);
+    __m256d ay = zero, ad = zero, wl = _mm256_set1_pd(inf), wh = _mm256_set1_pd(-inf);
+    double ty = 0, td = 0, l = inf, h = -inf;  // the rows taken one at a time
+    std::size_t c = 0, blocks = 0;
+    const bool far = n > 16384;  // prefetch only what will not already be in cache
+    for (std::size_t i = 0; i + 4 <= n; i += 4) {
+        if (far) {
+            stats::detail::prefetch_ahead(y + i, 256);
+            stats::detail::prefetch_ahead(d + i, 256);
+        }
+        const __m256d v = _mm256_loadu_pd(y + i), w = _mm256_loadu_pd(d + i);
+        // (x + 2^52) − 2^52 == x: whole, for 0 <= x < 2^52
+        const __m256d v_whole = _mm256_cmp_pd(_mm256_sub_pd(_mm256_add_pd(v, two52), two52), v, _CMP_EQ_OQ);
+        const __m256d w_whole = _mm256_cmp_pd(_mm256_sub_pd(_mm256_add_pd(w, two52), two52), w, _CMP_EQ_OQ);
+        const __m256d ok = _mm256_and_pd(
+            _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(zero, v, _CMP_LE_OQ), _mm256_cmp_pd(zero, w, _CMP_LT_OQ)),
+                          _mm256_and_pd(_mm256_cmp_pd(v, w, _CMP_LE_OQ), _mm256_cmp_pd(w, two52, _CMP_LT_OQ))),
+            _mm256_and_pd(v_whole, w_whole));
+        if (_mm256_movemask_pd(ok) == 15) {
+            ay = _mm256_add_pd(ay, v);
+            ad = _mm256_add_pd(ad, w);
+            wl = _mm256_min_pd(w, wl);
+            wh = _mm256_max_pd(w, wh);
+            if (q != nullptr) _mm256_storeu_pd(q + i, _mm256_div_pd(v, w));
+            ++blocks;
+            continue;
+        }
+        for (std::size_t j = i; j < i + 4; ++j) {  // the kernel's row-by-row checks (its last loop)
+            const double vj = y[j], wj = d[j];
+            if (std::fabs(vj) > max_magnitude || (vj == vj && (vj < 0 || !is_whole(vj)))) return false;
+            if (q != nullptr) q[j] = vj == vj && wj == wj ? vj / wj : nan;
+            if (wj != wj) {
+                if (DenError && vj == vj) return false;
+                continue;
+            }
+            if (!(wj > 0) || wj > max_magnitude || !is_whole(wj) || (vj == vj && vj > wj)) return false;
+            l = std::min(l, wj);
+            h = std::max(h, wj);
+            if (vj == vj) {
+                ty += vj;
+                td += wj;
+                ++c;
+            }
+        }
+    }
+    alignas(32) double a[4], b[4], m[4], x[4];
+    _mm256_store_pd(a, ay);
+    _mm256_store_pd(b, ad);
+    _mm256_store_pd(m, wl);
+    _mm256_store_pd(x, wh);
+    sy = ((a[0] + a[1]) + (a[2] + a[3])) + ty;
+    sd = ((b[0] + b[1]) + (b[2] + b[3])) + td;
+    count = 4 * blocks + c;
+    lo = std::min(std::min(std::min(m[0], m[1]), std::min(m[2], m[3])), l);
+    hi = std::max(std::max(std::max(x[0], x[1]), std::max(x[2], x[3])), h);
+    return true;
+}
+#endif
+
 /// True when every row passes the checks of validate_input (then its row-by-row loop, which finds
 /// the first failing row for the message, is skipped): one branch-free pass, two rows at a time,
 /// specialised on the checks the chart needs. The same conditions as the loop, as masks: |y| > 1e300
@@ -926,8 +996,23 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
 /// totals are below 2^53. One read of the counts and denominators fewer for a long phase.
 template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums = false>
 inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr) noexcept {
-    [[maybe_unused]] double* const q = Sums ? sums->quotient : nullptr;  // y_i/d_i (see WholeSums)
+    [[maybe_unused]] double* q = Sums ? sums->quotient : nullptr;  // y_i/d_i (see WholeSums)
     if constexpr (Sums) *sums = WholeSums{.quotient = q};
+    // p, np, p′ with whole counts and their sums: four rows at a time where the processor has AVX2
+    // (bounded_rows4), all but the last n mod 4, which the loops below take
+    [[maybe_unused]] double pre_y = 0, pre_d = 0, pre_lo = inf, pre_hi = -inf;
+    [[maybe_unused]] std::size_t pre = 0, pre_count = 0;
+#if QM_AVX2_DISPATCH
+    if constexpr (Counts && Whole && !T && Ratio && Bounded && Sums)
+        if (n >= 64 && stats::detail::avx2()) {
+            if (!bounded_rows4<DenError>(y, d, n, q, pre_y, pre_d, pre_count, pre_lo, pre_hi)) return false;
+            pre = n & ~std::size_t{3};
+            y += pre;
+            d += pre;
+            n -= pre;
+            if (q != nullptr) q += pre;
+        }
+#endif
 #if QM_VECTOR_EXTENSIONS
     using namespace stats::detail;
     const v2d big = splat2(max_magnitude), zero = splat2(0.0), two52 = splat2(0x1p52);
@@ -1082,7 +1167,13 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         }
     }
     if constexpr (Sums) {
-        // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact)
+        // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact;
+        // nor does the split at `pre`: its two totals are partial sums)
+        ty += pre_y;
+        td += pre_d;
+        c += pre_count;
+        lo = std::min(lo, pre_lo);
+        hi = std::max(hi, pre_hi);
         if (whole_rows && ty < 0x1p53 && td < 0x1p53) {
             sums->y = ty;
             sums->d = td;
