@@ -1041,8 +1041,8 @@ TEST(PChart, LongPhaseSigmasOfRepeatedDenominatorsAreTheDefinitionsBits) {
     }
 }
 
-// Laney's pass over a p′ phase of whole units with their σ in a table (laney_table_rows: two lanes,
-// and four with AVX2 where the processor has it) against its definition, row by row: σ_i =
+// Laney's pass over a p′ phase of whole units with their σ in a table (sigma_pass with TableSigma:
+// two lanes, and four with AVX2 where the processor has it) against its definition, row by row: σ_i =
 // √(p̄(1 − p̄)/n_i) and z_i = (p_i − p̄)/σ_i where both columns are numbers, NaN elsewhere, and the
 // largest σ looked up (a missing unit reads the first slot). Every length mod 4, missing counts and
 // units, the first and last slot used.
@@ -1076,18 +1076,19 @@ TEST(LaneyCharts, TablePassGivesTheDefinitionsBits) {
         }
         auto check = [&](auto pass, const char* name) {
             std::vector<double> sigma(n, 7.0), z(n, 7.0);
-            const double top = pass(st.data(), d.data(), n, tab.data(), static_cast<double>(first), bar, sigma.data(), z.data());
+            const double top = pass(st.data(), d.data(), n, L::TableSigma{tab.data(), static_cast<double>(first)}, bar,
+                                    sigma.data(), z.data());
             ASSERT_TRUE(same(top, want_top)) << name << ", iteration " << iter << ": " << top << " vs " << want_top;
             for (std::size_t i = 0; i < n; ++i) {
                 ASSERT_TRUE(same(sigma[i], want_sigma[i])) << name << ", row " << i << ", iteration " << iter;
                 ASSERT_TRUE(same(z[i], want_z[i])) << name << ", row " << i << ", iteration " << iter;
             }
         };
-        check(L::laney_table_rows2, "two lanes");
-        check(L::laney_table_rows, "dispatched");
+        check([](auto... a) { return L::sigma_pass2(a...); }, "two lanes");
+        check([](auto... a) { return L::sigma_pass(a...); }, "dispatched");
 #if QM_AVX2_DISPATCH
         if (qm::stats::detail::avx2()) {
-            check(L::laney_table_rows4, "AVX2");
+            check([](auto... a) { return L::sigma_pass4<true>(a...); }, "AVX2");
             ++checked4;
         }
 #endif
@@ -1101,7 +1102,7 @@ TEST(LaneyCharts, TablePassGivesTheDefinitionsBits) {
     (void)checked4;
 }
 
-// The σ_i of a short phase whose statistic the rows check wrote (sigma_rows: two lanes, and four
+// The σ_i of a short phase whose statistic the rows check wrote (sigma_pass with RootSigma: two lanes, and four
 // with AVX2 where the processor has it) against the definition: σ_i = √(v/n_i) and, for Laney,
 // z_i = (p_i − p̄)/σ_i where both columns are numbers, NaN elsewhere, and the largest σ of the rows
 // with a unit. Units whole and not (u), every length mod 4, with and without z.
@@ -1131,7 +1132,7 @@ TEST(RatioCharts, DirectSigmaPassGivesTheDefinitionsBits) {
         }
         auto check = [&](auto pass, const char* name, bool with_z) {
             std::vector<double> sigma(n, 7.0), z(n, 7.0);
-            const double top = pass(st.data(), d.data(), n, v, bar, sigma.data(), with_z ? z.data() : nullptr);
+            const double top = pass(st.data(), d.data(), n, L::RootSigma{v}, bar, sigma.data(), with_z ? z.data() : nullptr);
             ASSERT_TRUE(same(top, want_top)) << name << ", iteration " << iter << ": " << top << " vs " << want_top;
             for (std::size_t i = 0; i < n; ++i) {
                 ASSERT_TRUE(same(sigma[i], want_sigma[i])) << name << ", row " << i << ", iteration " << iter;
@@ -1139,12 +1140,12 @@ TEST(RatioCharts, DirectSigmaPassGivesTheDefinitionsBits) {
             }
         };
         for (bool with_z : {true, false}) {
-            check(L::sigma_rows2, "two lanes", with_z);
-            check(L::sigma_rows, "dispatched", with_z);
+            check([](auto... a) { return L::sigma_pass2(a...); }, "two lanes", with_z);
+            check([](auto... a) { return L::sigma_pass(a...); }, "dispatched", with_z);
 #if QM_AVX2_DISPATCH
             if (qm::stats::detail::avx2()) {
-                check(L::sigma_rows4<true>, "AVX2 with z", true);
-                check(L::sigma_rows4<false>, "AVX2", false);
+                check([](auto... a) { return L::sigma_pass4<true>(a...); }, "AVX2 with z", true);
+                check([](auto... a) { return L::sigma_pass4<false>(a...); }, "AVX2", false);
             }
 #endif
         }
@@ -1212,11 +1213,9 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
                         }
                     std::vector<double> q(n, -1.0);
                     L::WholeSums ws;
-                    ws.quotient = q.data();
-                    ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws)) << "iteration " << iter;
+                    ASSERT_TRUE(L::rows_pass(chart, y.data(), d.data(), n, o, &ws, q.data())) << "iteration " << iter;
                     ASSERT_TRUE(ws.ready) << "iteration " << iter;
                     EXPECT_TRUE(ws.quotients) << "iteration " << iter;
-                    EXPECT_EQ(ws.quotient, q.data());
                     for (std::size_t i = 0; i < n; ++i) {
                         // (a missing row: the quiet NaN every missing statistic is, whatever NaN came in)
                         const double want = y[i] == y[i] && d[i] == d[i] ? y[i] / d[i] : nan;
@@ -1258,8 +1257,7 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
     const std::vector<double> y{1, 2, 9, 1, 1}, d{5, 5, 5, 5, 5};
     std::vector<double> q(y.size());
     L::WholeSums ws;
-    ws.quotient = q.data();
-    EXPECT_FALSE(L::rows_pass(ChartType::p, y.data(), d.data(), y.size(), LimitOptions{}, &ws));
+    EXPECT_FALSE(L::rows_pass(ChartType::p, y.data(), d.data(), y.size(), LimitOptions{}, &ws, q.data()));
     EXPECT_FALSE(ws.ready);
     EXPECT_FALSE(ws.quotients);
     // a long phase (four rows at a time where the processor has AVX2): a bad row anywhere, alone or
@@ -1272,7 +1270,6 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
         }
         LimitOptions strict;
         strict.missing_denominator_is_error = true;
-        ws = {};  // (no quotients: the column above has 5 rows)
         EXPECT_TRUE(L::rows_pass(ChartType::p_prime, yy.data(), dd.data(), yy.size(), strict, &ws));
         EXPECT_TRUE(ws.ready);
         for (std::size_t at : {std::size_t{0}, std::size_t{1001}, std::size_t{1999}, std::size_t{2002}})
@@ -1290,10 +1287,9 @@ TEST(UChart, RowsCheckTakesTheDefinitionsSums) {
     }
     // totals of 2^53 or more are left to the double-double sums
     const std::vector<double> big_d{0x1p52, 0x1p52, 0x1p52, 3}, small_y{1, 1, 1, 1};
-    ws = {};  // (and without a column, no quotients)
     EXPECT_TRUE(L::rows_pass(ChartType::u, small_y.data(), big_d.data(), 4, LimitOptions{}, &ws));
     EXPECT_FALSE(ws.ready);
-    EXPECT_FALSE(ws.quotients);
+    EXPECT_FALSE(ws.quotients);  // (and without a column, no quotients)
 }
 
 // phase_limits takes p̄ (ū) of exact totals as the plain quotient Σy / Σd: the claim is that

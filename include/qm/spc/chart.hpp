@@ -459,8 +459,8 @@ inline ChartResult chart_grouped(const ChartInput& in, const ChartOptions& opt, 
                 const bool checked_sums = !masked && !opt.dispersion && lim_::kind_of(opt.chart) == lim_::Kind::ratio;
                 double* st = r.statistic.data() + b;
                 // and the statistic y_i/n_i, into the result's own column (p, u, p′, u′)
-                scratch.sums.quotient = checked_sums && opt.chart != ChartType::np ? st : nullptr;
-                (void)lim_::validate_input(opt.chart, pin, lim, b, true, checked_sums ? &scratch.sums : nullptr);
+                (void)lim_::validate_input(opt.chart, pin, lim, b, true, checked_sums ? &scratch.sums : nullptr,
+                                           checked_sums && opt.chart != ChartType::np ? st : nullptr);
                 // every row with its count and unit has the one unit: one σ_i, so one set of lines for
                 // every point but those missing, which no rule flags whatever their lines
                 const bool one_unit = checked_sums && scratch.sums.d_lo == scratch.sums.d_hi;

@@ -326,17 +326,16 @@ inline void set_exact_totals(Sum& sy, Sum& sd, double ty, double td, std::size_t
 /// totals, what the double-double lanes would), for phase_limits to use instead of a pass of its own.
 /// The same pass also gives the smallest and largest denominator of the rows that have one (d_lo >
 /// d_hi when it did not finish, or none has): equal, every point has the same σ_i, and so the same
-/// lines. Given `quotient` (p, u, p′, u′: the phase's statistic column, not overlapping the input),
-/// it also writes y_i/d_i there (NaN where either is missing): `quotients` when every row passed,
-/// so that phase_limits need not divide again. (The rows check's integer and compare work leaves
-/// the divider idle; phase_limits' pass is bound by it.)
+/// lines. Given a column for them (rows_pass_kernel's `quotient`: p, u, p′, u′, the phase's
+/// statistic column, not overlapping the input), it also writes y_i/d_i there (NaN where either is
+/// missing): `quotients` when every row passed, so that phase_limits need not divide again. (The
+/// rows check's integer and compare work leaves the divider idle; phase_limits' pass is bound by it.)
 struct WholeSums {
     double y = 0, d = 0;
     std::size_t n = 0;
     bool ready = false;
     double d_lo = inf, d_hi = -inf;
-    double* quotient = nullptr;  ///< in: where y_i/d_i go (none when null); kept by the rows check
-    bool quotients = false;      ///< out: quotient[0, n) holds them
+    bool quotients = false;  ///< the rows check wrote y_i/d_i of every row into its `quotient`
 };
 
 // ---- sums in the order of the rows, four terms at a time ------------------------------------
@@ -911,21 +910,66 @@ constexpr bool bounded_by_denominator(ChartType c) noexcept {
     return c == ChartType::p || c == ChartType::np || c == ChartType::p_prime;
 }
 
+/// What rows_pass_kernel's sums take from the rows it has passed: Σy and Σd of the rows where both
+/// are numbers (exact partial sums of whole numbers while the totals stay below 2^53), their count,
+/// whether each such y and d passed the whole-number test (x + 2^52) − 2^52 == x, and the smallest
+/// and largest d of the rows that have one.
+struct RowTotals {
+    double y = 0, d = 0, lo = inf, hi = -inf;
+    std::size_t n = 0;
+    bool whole = true;
+    /// Those of other rows of the same phase (partial sums: exact in any order).
+    void add(const RowTotals& o) noexcept {
+        y += o.y;
+        d += o.d;
+        n += o.n;
+        whole = whole && o.whole;
+        lo = std::min(lo, o.lo);
+        hi = std::max(hi, o.hi);
+    }
+};
+
+/// One row of rows_pass_kernel's checks, as its row-by-row loop takes it (the row v = y_i, w = d_i;
+/// w unused unless Ratio): false when it fails. With Sums, the row goes into t, and, where q is not
+/// null, *q gets v/w (NaN where either is missing).
+template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums>
+inline bool row_passes(double v, double w, double* q, RowTotals& t) noexcept {
+    if (std::fabs(v) > max_magnitude) return false;
+    if (Counts && v == v && (v < 0 || (Whole && !is_whole(v)))) return false;
+    if (T && v == v && !(v > 0)) return false;
+    if constexpr (Ratio) {
+        if constexpr (Sums)
+            if (q != nullptr) *q = v == v && w == w ? v / w : nan;
+        if (w != w) return !(DenError && v == v);
+        if (!(w > 0) || w > max_magnitude || (Bounded && Whole && !is_whole(w)) || (Bounded && v == v && v > w))
+            return false;
+        if constexpr (Sums) {
+            t.lo = std::min(t.lo, w);
+            t.hi = std::max(t.hi, w);
+            if (v == v) {
+                t.whole = t.whole && (v + 0x1p52) - 0x1p52 == v && (w + 0x1p52) - 0x1p52 == w;
+                t.y += v;
+                t.d += w;
+                ++t.n;
+            }
+        }
+    }
+    return true;
+}
+
 #if QM_AVX2_DISPATCH
 /// rows_pass_kernel for a bounded ratio chart with whole counts and its sums (p, np, p′), four rows
 /// at a time with AVX2, over the rows [0, n & ~3): the common case (both numbers, whole, 0 <= y <= d
-/// < 2^52) as compares, a block of four with another row by the kernel's row-by-row checks. False
-/// at a row that fails them. Of the rows with both numbers, sy and sd get Σy and Σd (exact partial
-/// sums of whole numbers while the totals stay below 2^53, which the caller checks) and count their
-/// number; lo and hi the smallest and largest d of the rows with one; q (not null) y_i/d_i, NaN
-/// where either is missing.
+/// < 2^52) as compares, a block of four with another row by row_passes. False at a row that fails.
+/// The rows' totals go into t (RowTotals), their y_i/d_i into q where it is not null (NaN where
+/// either is missing).
 template <bool DenError>
-QM_TARGET_AVX2 inline bool bounded_rows4(const double* y, const double* d, std::size_t n, double* q, double& sy,
-                                         double& sd, std::size_t& count, double& lo, double& hi) noexcept {
+QM_TARGET_AVX2 inline bool bounded_rows4(const double* y, const double* d, std::size_t n, double* q,
+                                         RowTotals& t) noexcept {
     const __m256d zero = _mm256_setzero_pd(), two52 = _mm256_set1_pd(0x1p52);
     __m256d ay = zero, ad = zero, wl = _mm256_set1_pd(inf), wh = _mm256_set1_pd(-inf);
-    double ty = 0, td = 0, l = inf, h = -inf;  // the rows taken one at a time
-    std::size_t c = 0, blocks = 0;
+    RowTotals one;  // the rows taken one at a time
+    std::size_t blocks = 0;
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     for (std::size_t i = 0; i + 4 <= n; i += 4) {
         if (far) {
@@ -949,34 +993,21 @@ QM_TARGET_AVX2 inline bool bounded_rows4(const double* y, const double* d, std::
             ++blocks;
             continue;
         }
-        for (std::size_t j = i; j < i + 4; ++j) {  // the kernel's row-by-row checks (its last loop)
-            const double vj = y[j], wj = d[j];
-            if (std::fabs(vj) > max_magnitude || (vj == vj && (vj < 0 || !is_whole(vj)))) return false;
-            if (q != nullptr) q[j] = vj == vj && wj == wj ? vj / wj : nan;
-            if (wj != wj) {
-                if (DenError && vj == vj) return false;
-                continue;
-            }
-            if (!(wj > 0) || wj > max_magnitude || !is_whole(wj) || (vj == vj && vj > wj)) return false;
-            l = std::min(l, wj);
-            h = std::max(h, wj);
-            if (vj == vj) {
-                ty += vj;
-                td += wj;
-                ++c;
-            }
-        }
+        for (std::size_t j = i; j < i + 4; ++j)
+            if (!row_passes<true, true, false, true, true, DenError, true>(y[j], d[j], q ? q + j : nullptr, one))
+                return false;
     }
     alignas(32) double a[4], b[4], m[4], x[4];
     _mm256_store_pd(a, ay);
     _mm256_store_pd(b, ad);
     _mm256_store_pd(m, wl);
     _mm256_store_pd(x, wh);
-    sy = ((a[0] + a[1]) + (a[2] + a[3])) + ty;
-    sd = ((b[0] + b[1]) + (b[2] + b[3])) + td;
-    count = 4 * blocks + c;
-    lo = std::min(std::min(std::min(m[0], m[1]), std::min(m[2], m[3])), l);
-    hi = std::max(std::max(std::max(x[0], x[1]), std::max(x[2], x[3])), h);
+    t.y = (a[0] + a[1]) + (a[2] + a[3]);
+    t.d = (b[0] + b[1]) + (b[2] + b[3]);
+    t.n = 4 * blocks;
+    t.lo = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
+    t.hi = std::max(std::max(x[0], x[1]), std::max(x[2], x[3]));
+    t.add(one);
     return true;
 }
 #endif
@@ -993,20 +1024,22 @@ QM_TARGET_AVX2 inline bool bounded_rows4(const double* y, const double* d, std::
 /// the count over the rows where both are numbers), two lanes at a time, the whole-number test of
 /// each kept y and d as above (not needed where the checks already require both whole: p, np, p′
 /// with whole counts); sums->ready when every row passes, every kept y and d is whole and both
-/// totals are below 2^53. One read of the counts and denominators fewer for a long phase.
+/// totals are below 2^53. One read of the counts and denominators fewer for a long phase. With sums,
+/// `quotient` (not null: n doubles) also gets each row's y_i/d_i, NaN where either is missing, and
+/// sums->quotients says so when every row passed.
 template <bool Counts, bool Whole, bool T, bool Ratio, bool Bounded, bool DenError, bool Sums = false>
-inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr) noexcept {
-    [[maybe_unused]] double* q = Sums ? sums->quotient : nullptr;  // y_i/d_i (see WholeSums)
-    if constexpr (Sums) *sums = WholeSums{.quotient = q};
+inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, WholeSums* sums = nullptr,
+                             double* quotient = nullptr) noexcept {
+    [[maybe_unused]] double* q = Sums ? quotient : nullptr;  // y_i/d_i (see WholeSums)
+    if constexpr (Sums) *sums = WholeSums{};
     // p, np, p′ with whole counts and their sums: four rows at a time where the processor has AVX2
     // (bounded_rows4), all but the last n mod 4, which the loops below take
-    [[maybe_unused]] double pre_y = 0, pre_d = 0, pre_lo = inf, pre_hi = -inf;
-    [[maybe_unused]] std::size_t pre = 0, pre_count = 0;
+    [[maybe_unused]] RowTotals before;  // of those rows
 #if QM_AVX2_DISPATCH
     if constexpr (Counts && Whole && !T && Ratio && Bounded && Sums)
         if (n >= 64 && stats::detail::avx2()) {
-            if (!bounded_rows4<DenError>(y, d, n, q, pre_y, pre_d, pre_count, pre_lo, pre_hi)) return false;
-            pre = n & ~std::size_t{3};
+            if (!bounded_rows4<DenError>(y, d, n, q, before)) return false;
+            const std::size_t pre = n & ~std::size_t{3};
             y += pre;
             d += pre;
             n -= pre;
@@ -1121,82 +1154,52 @@ inline bool rows_pass_kernel(const double* y, const double* d, std::size_t n, Wh
         check(i);
     }
     if (bad != 0) return false;
-    [[maybe_unused]] double ty = 0, td = 0, lo = inf, hi = -inf;
-    [[maybe_unused]] std::size_t c = 0;
-    [[maybe_unused]] bool whole_rows = true;
+    [[maybe_unused]] RowTotals t;
     if constexpr (Sums) {
         const v2d a = sy0 + sy1, b = sd0 + sd1;
-        ty = lane(a, 0) + lane(a, 1);
-        td = lane(b, 0) + lane(b, 1);
-        c = static_cast<std::size_t>(kept[0] + kept[1]) + 2 * kept_pairs;
-        whole_rows = !any2(fraction);
-        lo = std::min(lane(w_lo, 0), lane(w_lo, 1));
-        hi = std::max(lane(w_hi, 0), lane(w_hi, 1));
+        t.y = lane(a, 0) + lane(a, 1);
+        t.d = lane(b, 0) + lane(b, 1);
+        t.n = static_cast<std::size_t>(kept[0] + kept[1]) + 2 * kept_pairs;
+        t.whole = !any2(fraction);
+        t.lo = std::min(lane(w_lo, 0), lane(w_lo, 1));
+        t.hi = std::max(lane(w_hi, 0), lane(w_hi, 1));
     }
 #else
     std::size_t i = 0;
-    [[maybe_unused]] double ty = 0, td = 0, lo = inf, hi = -inf;
-    [[maybe_unused]] std::size_t c = 0;
-    [[maybe_unused]] bool whole_rows = true;
+    [[maybe_unused]] RowTotals t;
 #endif
-    for (; i < n; ++i) {  // the rest one at a time (the last row; every row without vector extensions)
-        const double v = y[i];
-        if (std::fabs(v) > max_magnitude) return false;
-        if (Counts && v == v && (v < 0 || (Whole && !is_whole(v)))) return false;
-        if (T && v == v && !(v > 0)) return false;
-        if constexpr (Ratio) {
-            const double w = d[i];
-            if constexpr (Sums)
-                if (q != nullptr) q[i] = v == v && w == w ? v / w : nan;
-            if (w != w) {
-                if (DenError && v == v) return false;
-                continue;
-            }
-            if (!(w > 0) || w > max_magnitude || (Bounded && Whole && !is_whole(w)) || (Bounded && v == v && v > w))
-                return false;
-            if constexpr (Sums) {
-                lo = std::min(lo, w);
-                hi = std::max(hi, w);
-                if (v == v) {
-                    whole_rows = whole_rows && (v + 0x1p52) - 0x1p52 == v && (w + 0x1p52) - 0x1p52 == w;
-                    ty += v;
-                    td += w;
-                    ++c;
-                }
-            }
-        }
-    }
+    for (; i < n; ++i)  // the rest one at a time (the last row; every row without vector extensions)
+        if (!row_passes<Counts, Whole, T, Ratio, Bounded, DenError, Sums>(y[i], Ratio ? d[i] : 0.0,
+                                                                         q ? q + i : nullptr, t))
+            return false;
     if constexpr (Sums) {
         // (the lanes' order does not matter: every partial sum of whole numbers below 2^53 is exact;
-        // nor does the split at `pre`: its two totals are partial sums)
-        ty += pre_y;
-        td += pre_d;
-        c += pre_count;
-        lo = std::min(lo, pre_lo);
-        hi = std::max(hi, pre_hi);
-        if (whole_rows && ty < 0x1p53 && td < 0x1p53) {
-            sums->y = ty;
-            sums->d = td;
-            sums->n = c;
+        // nor does the split after bounded_rows4's rows: its totals are partial sums)
+        t.add(before);
+        if (t.whole && t.y < 0x1p53 && t.d < 0x1p53) {
+            sums->y = t.y;
+            sums->d = t.d;
+            sums->n = t.n;
             sums->ready = true;
         }
-        sums->d_lo = lo;
-        sums->d_hi = hi;
+        sums->d_lo = t.lo;
+        sums->d_hi = t.hi;
         sums->quotients = q != nullptr;
     }
     return true;
 }
 
-/// sums: see rows_pass_kernel (ratio charts only; null for none).
+/// sums, quotient: see rows_pass_kernel and WholeSums (ratio charts only; null for none; quotient
+/// only with sums).
 inline bool rows_pass(ChartType chart, const double* y, const double* d, std::size_t n, const LimitOptions& o,
-                      WholeSums* sums = nullptr) noexcept {
+                      WholeSums* sums = nullptr, double* quotient = nullptr) noexcept {
     const Kind kind = kind_of(chart);
     const bool w = o.require_whole_counts;
     if (kind == Kind::ratio) {
         const bool bounded = bounded_by_denominator(chart), de = o.missing_denominator_is_error;
         // the eight ratio checks, with or without the sums
         auto ratio = [&]<bool Whole, bool Bounded, bool DenError>() {
-            return sums ? rows_pass_kernel<true, Whole, false, true, Bounded, DenError, true>(y, d, n, sums)
+            return sums ? rows_pass_kernel<true, Whole, false, true, Bounded, DenError, true>(y, d, n, sums, quotient)
                         : rows_pass_kernel<true, Whole, false, true, Bounded, DenError>(y, d, n);
         };
         if (bounded)
@@ -1214,9 +1217,11 @@ inline bool rows_pass(ChartType chart, const double* y, const double* d, std::si
 
 /// Checks a phase's input; returns its number of rows. sd_optional: the subgroups may come without
 /// standard deviations (chart_grouped leaves them out when the chart's σ does not use them).
-/// sums (ratio charts; may be null): the rows check's WholeSums of every row (see rows_pass_kernel).
+/// sums (ratio charts; may be null): the rows check's WholeSums of every row, and with it quotient
+/// (may be null) each row's y_i/d_i (see rows_pass_kernel).
 inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, const LimitOptions& o,
-                                  std::size_t offset, bool sd_optional = false, WholeSums* sums = nullptr) {
+                                  std::size_t offset, bool sd_optional = false, WholeSums* sums = nullptr,
+                                  double* quotient = nullptr) {
     o.validate();
     const std::string_view name_view = to_string(chart);
     auto name = [name_view] { return std::string(name_view); };  // for messages only
@@ -1267,7 +1272,7 @@ inline std::size_t validate_input(ChartType chart, const ChartPhaseInput& in, co
             fail_argument("denominators", "not used by chart " + name());
         }
         const bool counts = kind == Kind::counts || kind == Kind::ratio;
-        const bool pass = kind == Kind::ratio ? rows_pass(chart, in.values.data(), in.denominators.data(), n, o, sums)
+        const bool pass = kind == Kind::ratio ? rows_pass(chart, in.values.data(), in.denominators.data(), n, o, sums, quotient)
                                               : rows_pass(chart, in.values.data(), nullptr, n, o);
         for (std::size_t i = 0; i < (pass ? 0 : n); ++i) {
             const std::size_t r = offset + i;
@@ -1986,31 +1991,63 @@ inline double ratio_rows(double* out, const double* y, const double* d, std::siz
     return std::max(lane(largest, 0), lane(largest, 1));
 }
 
-/// Laney's pass over a p′ phase whose units are whole numbers with their σ in a table: for each row,
-/// sigma[i] = tab[d_i] and z[i] = (st_i − bar)/sigma[i] where st_i (the statistic) and d_i are
-/// numbers, NaN elsewhere — ratio_rows' arithmetic with its σ_i looked up. tab holds σ_k for every
-/// whole k from `first` to the largest d_i (a missing d_i reads tab[first]: its row is NaN). Returns
-/// the largest σ_i looked up (−inf for no row). Two lanes at a time; laney_table_rows below takes
-/// the AVX2 version (four) where the processor has it.
-inline double laney_table_rows2(const double* st, const double* d, std::size_t n, const double* tab, double first,
-                                double bar, double* sigma, double* z) noexcept {
+/// The σ pass of a ratio phase whose statistic st (y_i/d_i) is already written: sigma[i] = σ(d_i)
+/// and, with z (Laney), z[i] = (st_i − bar)/sigma[i], where st_i and d_i are numbers, NaN elsewhere
+/// — ratio_rows' arithmetic. Returns the largest σ(d_i) taken (−inf for none). The σ source S gives
+/// σ(d) two lanes (two(dv)) or, with AVX2, four at a time (four(w, has_d), has_d the mask of the
+/// lanes where w is a number): RootSigma takes √(v/d), TableSigma looks it up. sigma_pass below
+/// takes the four-wide loop where the processor has AVX2.
+template <class S>
+inline double sigma_pass2(const double* st, const double* d, std::size_t n, const S& source, double bar, double* sigma,
+                          double* z) noexcept {
     using namespace stats::detail;
-    const v2d bar2 = splat2(bar), none = splat2(first);
+    const v2d bar2 = splat2(bar);
     return ratio_rows(
         nullptr, st, d, n, [](v2d s, v2d) { return s; }, sigma,
-        [tab, none](v2d, v2d dv) QM_LAMBDA_ALWAYS_INLINE {
-            const v2d k = select2(eq2(dv, dv), dv, none);
-            return make2(tab[static_cast<std::size_t>(lane(k, 0))], tab[static_cast<std::size_t>(lane(k, 1))]);
-        },
-        z, [bar2](v2d s, v2d sd) { return (s - bar2) / sd; });
+        [&source](v2d, v2d dv) QM_LAMBDA_ALWAYS_INLINE { return source.two(dv); }, z,
+        [bar2](v2d s, v2d sd) { return (s - bar2) / sd; });
 }
 
+/// σ_i = √(v/d_i) (sigma_i()'s arithmetic), for sigma_pass: a short phase, where each σ_i is taken
+/// directly.
+struct RootSigma {
+    double v;
+    stats::detail::v2d two(stats::detail::v2d dv) const noexcept {
+        return stats::detail::sqrt2(stats::detail::splat2(v) / dv);
+    }
 #if QM_AVX2_DISPATCH
-/// laney_table_rows2 four rows at a time (AVX2: a gather for the σ_i, the divisions four-wide).
-QM_TARGET_AVX2 inline double laney_table_rows4(const double* st, const double* d, std::size_t n, const double* tab,
-                                               double first, double bar, double* sigma, double* z) noexcept {
-    const __m256d none = _mm256_set1_pd(first), bar4 = _mm256_set1_pd(bar), missing = _mm256_set1_pd(nan);
-    const __m256d every = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));  // (gather every lane)
+    QM_TARGET_AVX2 [[gnu::always_inline]] inline __m256d four(__m256d w, __m256d) const noexcept {
+        return _mm256_sqrt_pd(_mm256_div_pd(_mm256_set1_pd(v), w));
+    }
+#endif
+};
+
+/// σ_k looked up in tab, which holds it for every whole k from `first` to the largest d_i of a phase
+/// of whole units (a missing d_i reads tab[first]: its row is NaN), for sigma_pass: Laney's pass
+/// over a long p′ phase.
+struct TableSigma {
+    const double* tab;
+    double first;
+    stats::detail::v2d two(stats::detail::v2d dv) const noexcept {
+        using namespace stats::detail;
+        const v2d k = select2(eq2(dv, dv), dv, splat2(first));
+        return make2(tab[static_cast<std::size_t>(lane(k, 0))], tab[static_cast<std::size_t>(lane(k, 1))]);
+    }
+#if QM_AVX2_DISPATCH
+    QM_TARGET_AVX2 [[gnu::always_inline]] inline __m256d four(__m256d w, __m256d has_d) const noexcept {
+        const __m256d every = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));  // (gather every lane)
+        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), tab,
+                                        _mm256_cvttpd_epi32(_mm256_blendv_pd(_mm256_set1_pd(first), w, has_d)), every, 8);
+    }
+#endif
+};
+
+#if QM_AVX2_DISPATCH
+/// sigma_pass2 four rows at a time (AVX2: the σ source four-wide, the divisions four-wide).
+template <bool Z, class S>
+QM_TARGET_AVX2 inline double sigma_pass4(const double* st, const double* d, std::size_t n, const S& source, double bar,
+                                         double* sigma, double* z) noexcept {
+    const __m256d bar4 = _mm256_set1_pd(bar), missing = _mm256_set1_pd(nan);
     __m256d largest = _mm256_set1_pd(-inf);
     const bool far = n > 16384;  // prefetch only what will not already be in cache
     std::size_t i = 0;
@@ -2022,54 +2059,7 @@ QM_TARGET_AVX2 inline double laney_table_rows4(const double* st, const double* d
         const __m256d s = _mm256_loadu_pd(st + i), w = _mm256_loadu_pd(d + i);
         const __m256d has_d = _mm256_cmp_pd(w, w, _CMP_EQ_OQ);
         const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, s, _CMP_EQ_OQ), has_d);
-        const __m256d sd = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), tab,
-                                                    _mm256_cvttpd_epi32(_mm256_blendv_pd(none, w, has_d)), every, 8);
-        largest = _mm256_max_pd(sd, largest);  // (sd > largest ? sd : largest, as max2)
-        _mm256_storeu_pd(sigma + i, _mm256_blendv_pd(missing, sd, ok));
-        _mm256_storeu_pd(z + i, _mm256_blendv_pd(missing, _mm256_div_pd(_mm256_sub_pd(s, bar4), sd), ok));
-    }
-    alignas(32) double l[4];
-    _mm256_store_pd(l, largest);
-    double top = std::max(std::max(l[0], l[1]), std::max(l[2], l[3]));
-    if (i < n) top = std::max(top, laney_table_rows2(st + i, d + i, n - i, tab, first, bar, sigma + i, z + i));
-    return top;
-}
-#endif
-
-/// laney_table_rows2, four rows at a time where the processor has AVX2.
-inline double laney_table_rows(const double* st, const double* d, std::size_t n, const double* tab, double first,
-                               double bar, double* sigma, double* z) noexcept {
-#if QM_AVX2_DISPATCH
-    if (stats::detail::avx2()) return laney_table_rows4(st, d, n, tab, first, bar, sigma, z);
-#endif
-    return laney_table_rows2(st, d, n, tab, first, bar, sigma, z);
-}
-
-/// The σ_i of a phase whose statistic st (y_i/d_i) is already written, taken directly: sigma[i] =
-/// √(v/d_i) and, with z (Laney), z[i] = (st_i − bar)/sigma[i], where st_i and d_i are numbers, NaN
-/// elsewhere — ratio_rows' arithmetic. Returns the largest √(v/d_i) of the rows with d_i (−inf for
-/// none). Two lanes at a time; sigma_rows below takes the AVX2 version (four) where it can.
-inline double sigma_rows2(const double* st, const double* d, std::size_t n, double v, double bar, double* sigma,
-                          double* z) noexcept {
-    using namespace stats::detail;
-    const v2d v2 = splat2(v), bar2 = splat2(bar);
-    return ratio_rows(
-        nullptr, st, d, n, [](v2d s, v2d) { return s; }, sigma, [v2](v2d, v2d dv) { return sqrt2(v2 / dv); }, z,
-        [bar2](v2d s, v2d sd) { return (s - bar2) / sd; });
-}
-
-#if QM_AVX2_DISPATCH
-/// sigma_rows2 four rows at a time (AVX2: the divisions and square roots four-wide).
-template <bool Z>
-QM_TARGET_AVX2 inline double sigma_rows4(const double* st, const double* d, std::size_t n, double v, double bar,
-                                         double* sigma, double* z) noexcept {
-    const __m256d v4 = _mm256_set1_pd(v), bar4 = _mm256_set1_pd(bar), missing = _mm256_set1_pd(nan);
-    __m256d largest = _mm256_set1_pd(-inf);
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256d s = _mm256_loadu_pd(st + i), w = _mm256_loadu_pd(d + i);
-        const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(s, s, _CMP_EQ_OQ), _mm256_cmp_pd(w, w, _CMP_EQ_OQ));
-        const __m256d sd = _mm256_sqrt_pd(_mm256_div_pd(v4, w));
+        const __m256d sd = source.four(w, has_d);
         largest = _mm256_max_pd(sd, largest);  // (sd > largest ? sd : largest, as max2: a NaN passed over)
         _mm256_storeu_pd(sigma + i, _mm256_blendv_pd(missing, sd, ok));
         if constexpr (Z) _mm256_storeu_pd(z + i, _mm256_blendv_pd(missing, _mm256_div_pd(_mm256_sub_pd(s, bar4), sd), ok));
@@ -2077,19 +2067,20 @@ QM_TARGET_AVX2 inline double sigma_rows4(const double* st, const double* d, std:
     alignas(32) double l[4];
     _mm256_store_pd(l, largest);
     double top = std::max(std::max(l[0], l[1]), std::max(l[2], l[3]));
-    if (i < n) top = std::max(top, sigma_rows2(st + i, d + i, n - i, v, bar, sigma + i, Z ? z + i : nullptr));
+    if (i < n) top = std::max(top, sigma_pass2(st + i, d + i, n - i, source, bar, sigma + i, Z ? z + i : nullptr));
     return top;
 }
 #endif
 
-/// sigma_rows2, four rows at a time where the processor has AVX2.
-inline double sigma_rows(const double* st, const double* d, std::size_t n, double v, double bar, double* sigma,
+/// sigma_pass2, four rows at a time where the processor has AVX2.
+template <class S>
+inline double sigma_pass(const double* st, const double* d, std::size_t n, const S& source, double bar, double* sigma,
                          double* z) noexcept {
 #if QM_AVX2_DISPATCH
     if (stats::detail::avx2())
-        return z ? sigma_rows4<true>(st, d, n, v, bar, sigma, z) : sigma_rows4<false>(st, d, n, v, bar, sigma, z);
+        return z ? sigma_pass4<true>(st, d, n, source, bar, sigma, z) : sigma_pass4<false>(st, d, n, source, bar, sigma, z);
 #endif
-    return sigma_rows2(st, d, n, v, bar, sigma, z);
+    return sigma_pass2(st, d, n, source, bar, sigma, z);
 }
 
 /// Buffers a phase needs (medians, transformed values, z-scores), kept across the phases of a
@@ -2448,7 +2439,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                             store2(tab + k, sqrt2(v / make2(a, a + 1)));  // (sigma_i()'s arithmetic)
                         }
                         if (k < k1) tab[k] = lane(sqrt2(v / splat2(static_cast<double>(k))), 0);
-                        return laney_table_rows(stat, d, n, tab, first, bar, sigmas, zs);
+                        return sigma_pass(stat, d, n, TableSigma{tab, first}, bar, sigmas, zs);
                     }
                     [[maybe_unused]] std::size_t pairs = 0, outside = 0;
                     bool remember = QM_SSE2_MASKS;
@@ -2489,7 +2480,7 @@ inline PhaseLimitInfo phase_limits(ChartType chart, const ChartPhaseInput& in, s
                     else if (sigmas == nullptr) {
                         if (!divided) ratio_rows(stat, y, d, n, quotient);
                     } else if (n < 4096 && divided)
-                        largest_sigma = sigma_rows(stat, d, n, spread, bar, sigmas, zs);
+                        largest_sigma = sigma_pass(stat, d, n, RootSigma{spread}, bar, sigmas, zs);
                     else if (n < 4096)
                         largest_sigma = ratio_rows(stat, y, d, n, quotient, sigmas, [v](v2d, v2d dv) { return sqrt2(v / dv); },
                                                    zs, z_of);
